@@ -1,0 +1,13 @@
+//! mosaic: a Kubernetes copilot for the terminal.
+//!
+//! The layers follow `docs/ARCHITECTURE.md`: `app` owns the state and the update loop, `ui` renders it,
+//! `cluster` talks to the API server, `analysis` is pure, `action` is every change to the cluster,
+//! `store` is SQLite on its own thread, and `sim` is the simulated API server used by tests and `mosaic demo`.
+pub mod action;
+pub mod analysis;
+pub mod app;
+pub mod cluster;
+pub mod git;
+pub mod sim;
+pub mod store;
+pub mod ui;
