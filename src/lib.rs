@@ -6,8 +6,14 @@
 pub mod action;
 pub mod analysis;
 pub mod app;
+pub mod cli;
 pub mod cluster;
+pub mod demo;
 pub mod git;
+pub mod logging;
+pub mod paths;
+pub mod runtime;
 pub mod sim;
 pub mod store;
+pub mod tui;
 pub mod ui;

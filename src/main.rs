@@ -1,1 +1,85 @@
-fn main() {}
+//! The mosaic binary: parse flags, connect as the user, run the UI; or serve the demo cluster.
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use mosaic::app::State;
+use mosaic::cli::{Cli, Command, DemoArgs, GlobalArgs};
+use mosaic::cluster::{ConnectOptions, Scope, connect, kubeconfig};
+use mosaic::runtime::{Runtime, context_info};
+use mosaic::{demo, logging, paths, store, tui, ui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log = logging::init(&paths::state_dir());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("Could not start mosaic's runtime: {e}")),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
+            None => run(&cli.global, None).await,
+        }
+    });
+    // Watches and the demo server may still hold tasks; do not wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+/// One clear message, no backtrace, exit code 1.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("mosaic: {message}");
+    ExitCode::from(1)
+}
+
+async fn run_demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
+    let demo = demo::start(args, &paths::state_dir()).await?;
+    if args.serve {
+        println!("mosaic demo cluster serving at {}", demo.handle.url());
+        println!("kubeconfig: {}", demo.kubeconfig.display());
+        println!();
+        println!("  export KUBECONFIG={}", demo.kubeconfig.display());
+        println!("  kubectl get pods -n {}", demo.namespace);
+        println!("  mosaic --kubeconfig {}", demo.kubeconfig.display());
+        println!();
+        println!("Users: contexts sim-admin (everything) and sim-dev (reads only {}). Ctrl-C stops.", demo.namespace);
+        tokio::signal::ctrl_c().await?;
+        demo.handle.stop().await;
+        return Ok(());
+    }
+    let mut global = global.clone();
+    global.kubeconfig = Some(demo.kubeconfig.clone());
+    global.context = global.context.or(Some(demo.context.clone()));
+    let outcome = run(&global, Some(&demo)).await;
+    demo.handle.stop().await;
+    outcome
+}
+
+async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<()> {
+    let (theme, warnings) = ui::theme::load(&global.theme, paths::config_dir().as_deref())?;
+    let options = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        namespace: global.namespace.clone(),
+    };
+    let target = kubeconfig::resolve(&options)?;
+    let session = connect(target).await?;
+    tracing::info!(context = %session.target.context, server = %session.target.server, "connected");
+
+    let (store, store_status) = store::open(&paths::data_dir(global.data_dir.as_ref()));
+    let info = context_info(&session, demo.is_some());
+    let scope = if global.all_namespaces { Scope::All } else { Scope::Namespace(info.namespace.clone()) };
+    let mut state = State::new(info, scope, jiff::Timestamp::now());
+    state.notices.extend(store_status.message());
+    state.notices.extend(warnings);
+
+    let (tx, rx) = tui::channel();
+    let runtime = Runtime::new(session, tx.clone(), demo.is_some());
+    let outcome = tui::run(state, runtime, theme, tx, rx).await;
+    let _ = store.close().await;
+    outcome
+}

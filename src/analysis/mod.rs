@@ -1,4 +1,13 @@
 //! The analysis layer: pure functions over Kubernetes objects. No I/O.
+pub mod age;
 pub mod health;
+pub mod pod_status;
+pub mod summary;
 
+pub use age::{human_age, human_duration};
 pub use health::Health;
+pub use pod_status::{PodSummary, pod_summary};
+pub use summary::{
+    DeploymentSummary, EventSummary, NamespaceSummary, ServiceSummary, deployment_summary, event_summary,
+    namespace_summary, service_summary,
+};

@@ -1,1 +1,15 @@
-//! app layer
+//! The app layer: the state, the messages that change it, the effects it asks for, and the keymap.
+#[macro_use]
+mod macros;
+
+pub mod cache;
+pub mod keymap;
+pub mod msg;
+pub mod palette;
+pub mod rows;
+pub mod state;
+pub mod update;
+
+pub use msg::{Data, Effect, Msg};
+pub use state::{ContextInfo, Mode, State};
+pub use update::update;

@@ -1,1 +1,15 @@
-//! cluster layer
+//! The cluster layer: kubeconfig and contexts, the client, watches, and permission answers.
+pub mod client;
+pub mod errors;
+pub mod kinds;
+pub mod kubeconfig;
+pub mod rbac;
+pub mod scope;
+pub mod watch;
+
+pub use client::{ConnectProblem, Session, connect};
+pub use errors::Failure;
+pub use kinds::Kind;
+pub use kubeconfig::{ConnectOptions, KubeTarget, KubeconfigProblem};
+pub use scope::Scope;
+pub use watch::{WatchState, WatchUpdate};

@@ -1,1 +1,46 @@
-//! ui layer
+//! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
+pub mod footer;
+pub mod header;
+pub mod list;
+pub mod overlays;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::app::{Mode, State};
+pub use theme::Theme;
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(Style::default().bg(theme.background).fg(theme.foreground)), area);
+    if state.too_small() || area.width < crate::app::state::MIN_WIDTH || area.height < crate::app::state::MIN_HEIGHT {
+        overlays::too_small(frame, area, theme);
+        return;
+    }
+    let header = Rect { height: 2, ..area };
+    let footer = Rect { y: area.y + area.height - 1, height: 1, ..area };
+    let mut body = Rect { y: area.y + 2, height: area.height - 3, ..area };
+    header::render(frame, header, state, theme);
+
+    // A standing notice line: fallback namespaces, a read-only database, theme warnings.
+    if let Some(notice) = state.notice() {
+        let line = Rect { height: 1, ..body };
+        frame.render_widget(
+            Paragraph::new(Line::raw(format!(" {notice}"))).style(Style::default().fg(theme.status_warning)),
+            line,
+        );
+        body.y += 1;
+        body.height -= 1;
+    }
+    list::render(frame, body, state, theme);
+    footer::render(frame, footer, state, theme);
+    match &state.mode {
+        Mode::Palette(p) => overlays::palette(frame, body, p, theme),
+        Mode::Help { scroll } => overlays::help(frame, area, *scroll, theme),
+        _ => {}
+    }
+}

@@ -1,0 +1,249 @@
+//! The one keymap table. The dispatcher, the footer hints, the `?` help screen and `docs/KEYBINDINGS.md` are all
+//! generated from it.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a binding applies. Global bindings apply in every context that does not capture text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyContext {
+    Global,
+    List,
+    Palette,
+    Filter,
+    Help,
+}
+
+impl KeyContext {
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::Global => "Everywhere",
+            KeyContext::List => "Lists",
+            KeyContext::Palette => "Command palette (:)",
+            KeyContext::Filter => "Filter (/)",
+            KeyContext::Help => "Help (?)",
+        }
+    }
+
+    /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
+    pub fn captures_text(self) -> bool {
+        matches!(self, KeyContext::Palette | KeyContext::Filter)
+    }
+}
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Quit,
+    ForceQuit,
+    Help,
+    Palette,
+    Filter,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Submit,
+    Complete,
+    Cancel,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// Key names as the docs show them: `j`, `Down`, `Ctrl-c`, `PageUp`, `:`.
+    pub keys: &'static [&'static str],
+    pub command: Command,
+    /// The command's name, for user overrides and docs.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub group: &'static str,
+    pub context: KeyContext,
+    /// Mutating or destructive: the UI asks before doing it.
+    pub dangerous: bool,
+    /// Shown in the footer.
+    pub hint: bool,
+}
+
+const fn bind(
+    keys: &'static [&'static str],
+    command: Command,
+    name: &'static str,
+    description: &'static str,
+    group: &'static str,
+    context: KeyContext,
+    hint: bool,
+) -> Binding {
+    Binding { keys, command, name, description, group, context, dangerous: false, hint }
+}
+
+use Command as C;
+use KeyContext as X;
+
+pub const KEYMAP: &[Binding] = &[
+    bind(
+        &[":"],
+        C::Palette,
+        "palette",
+        "Open the command palette (:pods, :deploy, :svc, :events, :ns, :ctx, :q)",
+        "General",
+        X::Global,
+        true,
+    ),
+    bind(&["/"], C::Filter, "filter", "Filter the current list", "General", X::Global, true),
+    bind(&["?"], C::Help, "help", "Show this help", "General", X::Global, true),
+    bind(&["q"], C::Quit, "quit", "Quit mosaic", "General", X::Global, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic from anywhere", "General", X::Global, false),
+    bind(&["Esc"], C::Back, "back", "Clear the filter, or go back", "General", X::Global, false),
+    bind(&["j", "Down"], C::Down, "down", "Move down", "Navigation", X::List, false),
+    bind(&["k", "Up"], C::Up, "up", "Move up", "Navigation", X::List, false),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Move one page down", "Navigation", X::List, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Move one page up", "Navigation", X::List, false),
+    bind(&["g", "Home"], C::Top, "top", "Go to the first row", "Navigation", X::List, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "Go to the last row", "Navigation", X::List, false),
+    bind(&["Enter"], C::Submit, "run", "Run the command", "Palette", X::Palette, true),
+    bind(&["Tab"], C::Complete, "complete", "Complete the highlighted suggestion", "Palette", X::Palette, true),
+    bind(&["Up"], C::Up, "previous", "Previous suggestion", "Palette", X::Palette, false),
+    bind(&["Down"], C::Down, "next", "Next suggestion", "Palette", X::Palette, false),
+    bind(&["Esc"], C::Cancel, "cancel", "Close the palette", "Palette", X::Palette, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Palette", X::Palette, false),
+    bind(&["Enter"], C::Submit, "keep", "Keep the filter and return to the list", "Filter", X::Filter, true),
+    bind(&["Esc"], C::Cancel, "clear", "Clear the filter", "Filter", X::Filter, true),
+    bind(&["Up"], C::Up, "up", "Move up while filtering", "Filter", X::Filter, false),
+    bind(&["Down"], C::Down, "down", "Move down while filtering", "Filter", X::Filter, false),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Filter", X::Filter, false),
+    bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
+    bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
+    bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Help", X::Help, false),
+];
+
+/// Parse a key name from the table into what crossterm reports.
+pub fn parse_key(name: &str) -> Option<(KeyCode, KeyModifiers)> {
+    let (mods, key) = match name.strip_prefix("Ctrl-") {
+        Some(rest) => (KeyModifiers::CONTROL, rest),
+        None => (KeyModifiers::NONE, name),
+    };
+    let code = match key {
+        "Esc" => KeyCode::Esc,
+        "Enter" => KeyCode::Enter,
+        "Tab" => KeyCode::Tab,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "PageUp" => KeyCode::PageUp,
+        "PageDown" => KeyCode::PageDown,
+        "Home" => KeyCode::Home,
+        "End" => KeyCode::End,
+        "Backspace" => KeyCode::Backspace,
+        k if k.chars().count() == 1 => KeyCode::Char(k.chars().next()?),
+        _ => return None,
+    };
+    Some((code, mods))
+}
+
+fn matches(name: &str, key: &KeyEvent) -> bool {
+    let Some((code, mods)) = parse_key(name) else { return false };
+    // Shift is implied by the character itself (`G`, `?`, `:`); terminals differ in reporting it.
+    let pressed = key.modifiers - KeyModifiers::SHIFT;
+    let code_matches = match (code, key.code) {
+        (KeyCode::Char(a), KeyCode::Char(b)) if mods.contains(KeyModifiers::CONTROL) => a.eq_ignore_ascii_case(&b),
+        (a, b) => a == b,
+    };
+    code_matches && pressed == mods
+}
+
+/// The command bound to this key in this context, falling back to global bindings where the context does not
+/// capture text.
+pub fn lookup(context: KeyContext, key: &KeyEvent) -> Option<Command> {
+    let own = KEYMAP.iter().find(|b| b.context == context && b.keys.iter().any(|k| matches(k, key)));
+    if let Some(b) = own {
+        return Some(b.command);
+    }
+    if context.captures_text() || context == KeyContext::Help {
+        return None;
+    }
+    KEYMAP.iter().find(|b| b.context == KeyContext::Global && b.keys.iter().any(|k| matches(k, key))).map(|b| b.command)
+}
+
+/// The footer hints for a context: its own hinted bindings, then the global ones that apply there.
+pub fn hints(context: KeyContext) -> Vec<&'static Binding> {
+    let mut out: Vec<&Binding> = KEYMAP.iter().filter(|b| b.context == context && b.hint).collect();
+    if !context.captures_text() && context != KeyContext::Help {
+        out.extend(KEYMAP.iter().filter(|b| b.context == KeyContext::Global && b.hint));
+    }
+    out
+}
+
+/// The help screen's sections, in table order.
+pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
+    let order = [KeyContext::Global, KeyContext::List, KeyContext::Palette, KeyContext::Filter, KeyContext::Help];
+    order.iter().map(|c| (*c, KEYMAP.iter().filter(|b| b.context == *c).collect())).collect()
+}
+
+/// `docs/KEYBINDINGS.md`, generated. A test keeps the file in step with the table.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# mosaic key bindings\n\nGenerated from the keymap table in `src/app/keymap.rs`; do not edit by hand.\n\
+         Regenerate with `MOSAIC_UPDATE_DOCS=1 cargo test --lib keymap`.\n",
+    );
+    for (context, rows) in sections() {
+        out.push_str(&format!("\n## {}\n\n| keys | command | what it does |\n|---|---|---|\n", context.title()));
+        for b in rows {
+            let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
+            let danger = if b.dangerous { " (asks first)" } else { "" };
+            out.push_str(&format!("| {} | {} | {}{danger} |\n", keys.join(" "), b.name, b.description));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_key_name_parses() {
+        for b in KEYMAP {
+            for k in b.keys {
+                assert!(parse_key(k).is_some(), "{k:?} in {:?} does not parse", b.name);
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        let mut seen = HashSet::new();
+        for b in KEYMAP {
+            for k in b.keys {
+                assert!(seen.insert((b.context, *k)), "{k:?} is bound twice in {:?}", b.context);
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_uses_context_then_global() {
+        let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(lookup(KeyContext::List, &key('j')), Some(Command::Down));
+        assert_eq!(lookup(KeyContext::List, &key(':')), Some(Command::Palette));
+        assert_eq!(lookup(KeyContext::Palette, &key('q')), None, "typing q in the palette is text");
+        let shifted = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(KeyContext::List, &shifted), Some(Command::Bottom));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(KeyContext::Filter, &ctrl_c), Some(Command::ForceQuit));
+    }
+
+    #[test]
+    fn keybindings_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/KEYBINDINGS.md");
+        let expected = markdown();
+        if std::env::var_os("MOSAIC_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/KEYBINDINGS.md");
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(actual == expected, "docs/KEYBINDINGS.md is stale: run MOSAIC_UPDATE_DOCS=1 cargo test --lib keymap");
+    }
+}

@@ -1,0 +1,60 @@
+//! What reaches the loop (`Msg`) and what the loop asks the runtime to do (`Effect`).
+use crossterm::event::KeyEvent;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
+
+use super::state::ContextInfo;
+use crate::cluster::{Kind, Scope, WatchUpdate};
+
+/// One update from a watch, tagged with the context epoch it belongs to so a late message from a previous
+/// context is ignored.
+// Objects move through the channel once; boxing each would cost an allocation per watch event.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Data {
+    Pods(WatchUpdate<Pod>),
+    Deployments(WatchUpdate<Deployment>),
+    Services(WatchUpdate<Service>),
+    Events(WatchUpdate<Event>),
+    Namespaces(WatchUpdate<Namespace>),
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// Once a second: ages and staleness move on. No requests are made.
+    Tick,
+    Data {
+        epoch: u64,
+        scope: Scope,
+        data: Data,
+    },
+    /// The namespaces to watch instead of a forbidden cluster-wide list.
+    Fallback {
+        epoch: u64,
+        kind: Kind,
+        namespaces: Vec<String>,
+        how: String,
+    },
+    /// A context switch finished.
+    Switched(Result<ContextInfo, String>),
+    /// Something for the footer, from a background task.
+    Notice {
+        text: String,
+        error: bool,
+    },
+}
+
+/// Work for the runtime. The update function never does I/O itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Start the watch for this kind and scope, unless it runs already.
+    Watch(Kind, Scope),
+    /// Find the namespaces the user may list this kind in (the cluster-wide list was forbidden).
+    ResolveFallback(Kind),
+    /// Connect to another context of the same kubeconfig; stop every watch of the current one.
+    SwitchContext(String),
+    Quit,
+}

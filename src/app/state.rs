@@ -1,0 +1,299 @@
+//! The whole state of the UI. One loop owns it; rendering reads it.
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
+
+use super::cache::{ObjectCache, ObjectKey};
+use super::palette::PaletteState;
+use super::rows::{Column, Row, Rowable};
+use crate::cluster::{Kind, Scope, WatchState};
+
+/// What mosaic is connected to, for the header and for kubectl lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContextInfo {
+    pub context: String,
+    pub user: String,
+    pub server: String,
+    pub server_version: String,
+    /// The context's namespace (or `-n`).
+    pub namespace: String,
+    pub contexts: Vec<String>,
+    /// The built-in simulated cluster of `mosaic demo`.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    Palette(PaletteState),
+    Filter,
+    Help { scroll: u16 },
+}
+
+/// A list view: one kind, where the cursor is, and its filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListView {
+    pub kind: Kind,
+    pub selected: usize,
+    pub offset: usize,
+    /// The selected object, so the cursor stays on it as rows come and go.
+    pub selected_key: Option<ObjectKey>,
+    pub filter: String,
+}
+
+impl ListView {
+    pub fn new(kind: Kind) -> Self {
+        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub at: Instant,
+}
+
+/// The namespaces shown instead of a forbidden cluster-wide list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fallback {
+    pub namespaces: Vec<String>,
+    /// How they were found, in words.
+    pub how: String,
+}
+
+/// The rows of the current view after filtering, in display order. Rebuilt only when data or filter change.
+#[derive(Debug, Default)]
+pub struct RowIndex {
+    pub keys: Vec<ObjectKey>,
+    built_for: Option<(Kind, u64, String, Vec<Scope>)>,
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub context: ContextInfo,
+    /// Bumped on every context switch; data from an older epoch is dropped.
+    pub epoch: u64,
+    /// What the user asked to see: one namespace or all of them.
+    pub scope: Scope,
+    pub view: ListView,
+    /// Views to return to with Esc.
+    pub back: Vec<ListView>,
+    pub mode: Mode,
+    pub pods: ObjectCache<Pod>,
+    pub deployments: ObjectCache<Deployment>,
+    pub services: ObjectCache<Service>,
+    pub events: ObjectCache<Event>,
+    pub namespaces: ObjectCache<Namespace>,
+    pub fallback: HashMap<Kind, Fallback>,
+    /// Watches and fallbacks already asked of the runtime in this epoch.
+    pub requested: HashSet<(Kind, Scope)>,
+    pub fallback_requested: HashSet<Kind>,
+    pub index: RowIndex,
+    pub flash: Option<Flash>,
+    /// A standing notice (a read-only database, theme warnings).
+    pub notices: Vec<String>,
+    pub width: u16,
+    pub height: u16,
+    /// The clock for ages, set on each tick so rendering stays pure.
+    pub now: jiff::Timestamp,
+    /// A context switch in progress.
+    pub switching: Option<String>,
+    pub quit: bool,
+}
+
+/// Terminals smaller than this show a message instead of a broken layout.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// Lines that are not list rows: two header lines, the column titles, the footer.
+pub const CHROME_LINES: u16 = 4;
+
+impl State {
+    pub fn new(context: ContextInfo, scope: Scope, now: jiff::Timestamp) -> Self {
+        State {
+            context,
+            epoch: 1,
+            scope,
+            view: ListView::new(Kind::Pod),
+            back: Vec::new(),
+            mode: Mode::Normal,
+            pods: ObjectCache::default(),
+            deployments: ObjectCache::default(),
+            services: ObjectCache::default(),
+            events: ObjectCache::default(),
+            namespaces: ObjectCache::default(),
+            fallback: HashMap::new(),
+            requested: HashSet::new(),
+            fallback_requested: HashSet::new(),
+            index: RowIndex::default(),
+            flash: None,
+            notices: Vec::new(),
+            width: 80,
+            height: 24,
+            now,
+            switching: None,
+            quit: false,
+        }
+    }
+
+    /// The scopes a kind is shown from: the chosen namespace, all namespaces, or — when the cluster-wide list
+    /// is forbidden — the namespaces the user may list.
+    pub fn scopes_for(&self, kind: Kind) -> Vec<Scope> {
+        if !kind.namespaced() {
+            return vec![Scope::All];
+        }
+        match &self.scope {
+            Scope::Namespace(ns) => vec![Scope::Namespace(ns.clone())],
+            Scope::All => match self.fallback.get(&kind) {
+                Some(fb) => fb.namespaces.iter().map(|n| Scope::Namespace(n.clone())).collect(),
+                None => vec![Scope::All],
+            },
+        }
+    }
+
+    /// Rows visible in the list area.
+    pub fn page_size(&self) -> usize {
+        let notice = u16::from(self.notice().is_some());
+        self.height.saturating_sub(CHROME_LINES + notice).max(1) as usize
+    }
+
+    /// A standing notice line above the list: fallback namespaces, a read-only database, theme warnings.
+    pub fn notice(&self) -> Option<String> {
+        let kind = self.view.kind;
+        if self.scope == Scope::All
+            && let Some(fb) = self.fallback.get(&kind)
+        {
+            let names = if fb.namespaces.is_empty() { "none".to_string() } else { fb.namespaces.join(", ") };
+            return Some(format!(
+                "Listing {} cluster-wide is forbidden for you; showing {names} ({}).",
+                kind.plural(),
+                fb.how
+            ));
+        }
+        self.notices.first().cloned()
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    /// The watch state of the current view's kind, worst first across its scopes.
+    pub fn view_states(&self) -> Vec<(Scope, WatchState)> {
+        let kind = self.view.kind;
+        self.scopes_for(kind)
+            .into_iter()
+            .map(|s| {
+                let state = with_cache!(self, kind, c => c.scope(&s).map(|sc| sc.state.clone()));
+                (s, state.unwrap_or(WatchState::Listing))
+            })
+            .collect()
+    }
+
+    /// Since when the view's data may be stale (the earliest lost connection), for "data 12s old".
+    pub fn view_disconnected_since(&self) -> Option<jiff::Timestamp> {
+        let kind = self.view.kind;
+        self.scopes_for(kind)
+            .iter()
+            .filter_map(|s| with_cache!(self, kind, c => c.scope(s).and_then(|sc| sc.disconnected_since)))
+            .min()
+    }
+
+    pub fn view_synced(&self) -> bool {
+        let kind = self.view.kind;
+        self.scopes_for(kind).iter().all(|s| with_cache!(self, kind, c => c.scope(s).is_some_and(|sc| sc.synced)))
+    }
+
+    /// The row and object name of a key in the current view.
+    pub fn row(&self, key: &ObjectKey) -> Option<&Row> {
+        let scopes = self.scopes_for(self.view.kind);
+        with_cache!(self, self.view.kind, c => c.get(&scopes, key).map(|e| &e.row))
+    }
+
+    pub fn columns(&self) -> &'static [Column] {
+        match self.view.kind {
+            Kind::Pod => Pod::columns(),
+            Kind::Deployment => Deployment::columns(),
+            Kind::Service => Service::columns(),
+            Kind::Event => Event::columns(),
+            Kind::Namespace => Namespace::columns(),
+        }
+    }
+
+    pub fn total_in_view(&self) -> usize {
+        let scopes = self.scopes_for(self.view.kind);
+        with_cache!(self, self.view.kind, c => c.len(&scopes))
+    }
+
+    /// Rebuild the filtered row index if the data, filter or scope changed; keep the cursor on its object.
+    pub fn refresh_index(&mut self) {
+        let kind = self.view.kind;
+        let scopes = self.scopes_for(kind);
+        let generation = with_cache!(self, kind, c => c.generation);
+        let stamp = (kind, generation, self.view.filter.clone(), scopes.clone());
+        if self.index.built_for.as_ref() == Some(&stamp) {
+            return;
+        }
+        let needle = self.view.filter.to_lowercase();
+        let mut keys: Vec<(Option<jiff::Timestamp>, ObjectKey)> = with_cache!(self, kind, c => c
+            .entries(&scopes)
+            .filter(|e| needle.is_empty() || e.row.search.contains(&needle))
+            .map(|e| (e.row.sort_time, (crate::app::cache::namespace_of(e), crate::app::cache::name_of(e))))
+            .collect());
+        if kind == Kind::Event {
+            // Newest first, as people read events.
+            keys.sort_by_key(|k| std::cmp::Reverse(k.0));
+        }
+        self.index.keys = keys.into_iter().map(|(_, k)| k).collect();
+        self.index.built_for = Some(stamp);
+        self.place_cursor();
+    }
+
+    /// Keep the selection on the same object if it is still listed, else clamp it.
+    fn place_cursor(&mut self) {
+        let len = self.index.keys.len();
+        if let Some(key) = &self.view.selected_key
+            && let Some(pos) = self.index.keys.iter().position(|k| k == key)
+        {
+            self.view.selected = pos;
+        }
+        self.view.selected = self.view.selected.min(len.saturating_sub(1));
+        self.view.selected_key = self.index.keys.get(self.view.selected).cloned();
+        self.scroll_to_cursor();
+    }
+
+    pub fn select(&mut self, position: usize) {
+        let len = self.index.keys.len();
+        self.view.selected = position.min(len.saturating_sub(1));
+        self.view.selected_key = self.index.keys.get(self.view.selected).cloned();
+        self.scroll_to_cursor();
+    }
+
+    fn scroll_to_cursor(&mut self) {
+        let page = self.page_size();
+        let sel = self.view.selected;
+        if sel < self.view.offset {
+            self.view.offset = sel;
+        } else if sel >= self.view.offset + page {
+            self.view.offset = sel + 1 - page;
+        }
+        let len = self.index.keys.len();
+        self.view.offset = self.view.offset.min(len.saturating_sub(page));
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash { text: text.into(), error, at: Instant::now() });
+    }
+
+    /// The user's name as the server knows it, from a 403 message (`User "dev" cannot …`), else the kubeconfig
+    /// user entry.
+    pub fn user_from(&self, message: &str) -> String {
+        message
+            .split("User \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| self.context.user.clone())
+    }
+}

@@ -1,0 +1,358 @@
+//! `update(state, msg) -> effects`: every change to the state happens here, and nothing here does I/O.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::{Command, KeyContext, lookup};
+use super::msg::{Data, Effect, Msg};
+use super::palette::{self, PaletteCommand, PaletteState};
+use super::state::{Fallback, ListView, Mode, State};
+use crate::cluster::{Kind, Scope, WatchState, WatchUpdate};
+
+/// How long a footer message stays.
+const FLASH_SECS: u64 = 6;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match msg {
+        Msg::Key(key) => on_key(state, key, &mut effects),
+        Msg::Resize(w, h) => {
+            state.width = w;
+            state.height = h;
+            let selected = state.view.selected;
+            state.select(selected);
+        }
+        Msg::Tick => {
+            state.now = jiff::Timestamp::now();
+            if state.flash.as_ref().is_some_and(|f| f.at.elapsed().as_secs() >= FLASH_SECS) {
+                state.flash = None;
+            }
+        }
+        Msg::Data { epoch, scope, data } => {
+            if epoch == state.epoch {
+                on_data(state, scope, data, &mut effects);
+            }
+        }
+        Msg::Fallback { epoch, kind, namespaces, how } => {
+            if epoch == state.epoch {
+                state.fallback.insert(kind, Fallback { namespaces, how });
+            }
+        }
+        Msg::Switched(Ok(info)) => {
+            state.switching = None;
+            state.flash(format!("Switched to context {}", info.context), false);
+            if let Scope::Namespace(_) = state.scope {
+                state.scope = Scope::Namespace(info.namespace.clone());
+            }
+            state.context = info;
+            state.epoch += 1;
+            state.requested.clear();
+            state.fallback_requested.clear();
+            state.fallback.clear();
+            state.pods.clear();
+            state.deployments.clear();
+            state.services.clear();
+            state.events.clear();
+            state.namespaces.clear();
+        }
+        Msg::Switched(Err(message)) => {
+            state.switching = None;
+            state.flash(message, true);
+        }
+        Msg::Notice { text, error } => state.flash(text, error),
+    }
+    ensure_watches(state, &mut effects);
+    state.refresh_index();
+    effects
+}
+
+/// Ask for the watches the current view needs, once per epoch.
+fn ensure_watches(state: &mut State, effects: &mut Vec<Effect>) {
+    let kind = state.view.kind;
+    for scope in state.scopes_for(kind) {
+        if state.requested.insert((kind, scope.clone())) {
+            begin(state, kind, &scope);
+            effects.push(Effect::Watch(kind, scope));
+        }
+    }
+}
+
+fn begin(state: &mut State, kind: Kind, scope: &Scope) {
+    match kind {
+        Kind::Pod => state.pods.begin(scope),
+        Kind::Deployment => state.deployments.begin(scope),
+        Kind::Service => state.services.begin(scope),
+        Kind::Event => state.events.begin(scope),
+        Kind::Namespace => state.namespaces.begin(scope),
+    }
+}
+
+fn watch_state<K>(update: &WatchUpdate<K>) -> Option<WatchState> {
+    match update {
+        WatchUpdate::State(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect>) {
+    let now = state.now;
+    let (kind, new_state) = match data {
+        Data::Pods(u) => (Kind::Pod, {
+            let s = watch_state(&u);
+            state.pods.apply(&scope, u, now);
+            s
+        }),
+        Data::Deployments(u) => (Kind::Deployment, {
+            let s = watch_state(&u);
+            state.deployments.apply(&scope, u, now);
+            s
+        }),
+        Data::Services(u) => (Kind::Service, {
+            let s = watch_state(&u);
+            state.services.apply(&scope, u, now);
+            s
+        }),
+        Data::Events(u) => (Kind::Event, {
+            let s = watch_state(&u);
+            state.events.apply(&scope, u, now);
+            s
+        }),
+        Data::Namespaces(u) => (Kind::Namespace, {
+            let s = watch_state(&u);
+            state.namespaces.apply(&scope, u, now);
+            s
+        }),
+    };
+    // A forbidden cluster-wide list falls back to the namespaces this user may list.
+    if let Some(WatchState::Forbidden { .. }) = new_state
+        && scope == Scope::All
+        && kind.namespaced()
+        && state.fallback_requested.insert(kind)
+    {
+        effects.push(Effect::ResolveFallback(kind));
+    }
+}
+
+fn key_context(mode: &Mode) -> KeyContext {
+    match mode {
+        Mode::Normal => KeyContext::List,
+        Mode::Palette(_) => KeyContext::Palette,
+        Mode::Filter => KeyContext::Filter,
+        Mode::Help { .. } => KeyContext::Help,
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let context = key_context(&state.mode);
+    let command = lookup(context, &key);
+    if command == Some(Command::ForceQuit) {
+        quit(state, effects);
+        return;
+    }
+    match context {
+        KeyContext::Palette => on_palette_key(state, key, command, effects),
+        KeyContext::Filter => on_filter_key(state, key, command),
+        KeyContext::Help => match command {
+            Some(Command::Cancel) => state.mode = Mode::Normal,
+            Some(Command::Down) => {
+                if let Mode::Help { scroll } = &mut state.mode {
+                    *scroll = scroll.saturating_add(1);
+                }
+            }
+            Some(Command::Up) => {
+                if let Mode::Help { scroll } = &mut state.mode {
+                    *scroll = scroll.saturating_sub(1);
+                }
+            }
+            _ => {}
+        },
+        KeyContext::List | KeyContext::Global => {
+            if let Some(command) = command {
+                on_list_command(state, command, effects);
+            } else if key.code == KeyCode::Enter {
+                on_enter(state);
+            }
+        }
+    }
+}
+
+fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
+    let page = state.page_size();
+    let sel = state.view.selected;
+    match command {
+        Command::Quit | Command::ForceQuit => quit(state, effects),
+        Command::Help => state.mode = Mode::Help { scroll: 0 },
+        Command::Palette => open_palette(state),
+        Command::Filter => state.mode = Mode::Filter,
+        Command::Back => {
+            if !state.view.filter.is_empty() {
+                state.view.filter.clear();
+            } else if let Some(previous) = state.back.pop() {
+                state.view = previous;
+            }
+        }
+        Command::Down => state.select(sel + 1),
+        Command::Up => state.select(sel.saturating_sub(1)),
+        Command::PageDown => state.select(sel + page),
+        Command::PageUp => state.select(sel.saturating_sub(page)),
+        Command::Top => state.select(0),
+        Command::Bottom => state.select(usize::MAX),
+        Command::Submit | Command::Complete | Command::Cancel => {}
+    }
+}
+
+/// Enter on a namespace picks it; other kinds gain drill-down in later views.
+fn on_enter(state: &mut State) {
+    if state.view.kind == Kind::Namespace
+        && let Some((_, name)) = state.view.selected_key.clone()
+    {
+        set_namespace(state, Scope::Namespace(name));
+        if let Some(previous) = state.back.pop() {
+            state.view = ListView { selected: 0, offset: 0, selected_key: None, ..previous };
+        } else {
+            state.view = ListView::new(Kind::Pod);
+        }
+    }
+}
+
+fn quit(state: &mut State, effects: &mut Vec<Effect>) {
+    state.quit = true;
+    effects.push(Effect::Quit);
+}
+
+fn known_namespaces(state: &State) -> Vec<String> {
+    let mut names: Vec<String> = state.namespaces.entries(&[Scope::All]).map(super::cache::name_of).collect();
+    if names.is_empty() {
+        names.push(state.context.namespace.clone());
+        for fb in state.fallback.values() {
+            names.extend(fb.namespaces.iter().cloned());
+        }
+        names.sort();
+        names.dedup();
+    }
+    names
+}
+
+fn open_palette(state: &mut State) {
+    let suggestions = palette::suggest("", &[], &state.context.contexts);
+    state.mode = Mode::Palette(PaletteState { input: String::new(), suggestions, selected: 0 });
+}
+
+fn on_palette_key(state: &mut State, key: KeyEvent, command: Option<Command>, effects: &mut Vec<Effect>) {
+    let Mode::Palette(p) = &mut state.mode else { return };
+    match command {
+        Some(Command::Cancel) => {
+            state.mode = Mode::Normal;
+            return;
+        }
+        Some(Command::Up) => {
+            p.selected = p.selected.saturating_sub(1);
+            return;
+        }
+        Some(Command::Down) => {
+            p.selected = (p.selected + 1).min(p.suggestions.len().saturating_sub(1));
+            return;
+        }
+        Some(Command::Complete) => {
+            if let Some(s) = p.suggestions.get(p.selected) {
+                p.input = s.text.clone();
+                if matches!(p.input.as_str(), "ns" | "ctx") {
+                    p.input.push(' ');
+                }
+            }
+        }
+        Some(Command::Submit) => {
+            let input = p.input.clone();
+            state.mode = Mode::Normal;
+            run_palette(state, &input, effects);
+            return;
+        }
+        _ => match key.code {
+            KeyCode::Backspace => {
+                p.input.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => p.input.push(c),
+            _ => return,
+        },
+    }
+    let input = {
+        let Mode::Palette(p) = &state.mode else { return };
+        p.input.clone()
+    };
+    // The namespace list is only watched once someone asks for namespaces.
+    if input.starts_with("ns") && state.requested.insert((Kind::Namespace, Scope::All)) {
+        state.namespaces.begin(&Scope::All);
+        effects.push(Effect::Watch(Kind::Namespace, Scope::All));
+    }
+    let suggestions = palette::suggest(&input, &known_namespaces(state), &state.context.contexts);
+    if let Mode::Palette(p) = &mut state.mode {
+        p.suggestions = suggestions;
+        p.selected = 0;
+    }
+}
+
+fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
+    match palette::parse(input) {
+        Ok(PaletteCommand::View(kind)) => show(state, kind),
+        Ok(PaletteCommand::Namespace(Some(ns))) => {
+            let scope = if matches!(ns.as_str(), "all" | "-A" | "*") { Scope::All } else { Scope::Namespace(ns) };
+            set_namespace(state, scope);
+        }
+        Ok(PaletteCommand::Namespace(None)) => show(state, Kind::Namespace),
+        Ok(PaletteCommand::Context(Some(name))) => {
+            if name == state.context.context {
+                state.flash(format!("Already on context {name}"), false);
+            } else if !state.context.contexts.contains(&name) {
+                let list = state.context.contexts.join(", ");
+                state.flash(format!("No context named {name}. Contexts: {list}"), true);
+            } else {
+                state.switching = Some(name.clone());
+                effects.push(Effect::SwitchContext(name));
+            }
+        }
+        Ok(PaletteCommand::Context(None)) => {
+            let list = state.context.contexts.join(", ");
+            state.flash(format!("Contexts: {list}. Switch with :ctx NAME"), false);
+        }
+        Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
+        Ok(PaletteCommand::Quit) => quit(state, effects),
+        Err(e) => state.flash(e.to_string(), true),
+    }
+}
+
+fn show(state: &mut State, kind: Kind) {
+    if state.view.kind != kind {
+        let previous = std::mem::replace(&mut state.view, ListView::new(kind));
+        state.back.push(previous);
+        state.back.truncate(20);
+    }
+}
+
+fn set_namespace(state: &mut State, scope: Scope) {
+    state.flash(format!("Showing {scope}"), false);
+    state.scope = scope;
+    state.view.selected = 0;
+    state.view.offset = 0;
+    state.view.selected_key = None;
+}
+
+fn on_filter_key(state: &mut State, key: KeyEvent, command: Option<Command>) {
+    match command {
+        Some(Command::Submit) => state.mode = Mode::Normal,
+        Some(Command::Cancel) => {
+            state.view.filter.clear();
+            state.mode = Mode::Normal;
+        }
+        Some(Command::Up) => state.select(state.view.selected.saturating_sub(1)),
+        Some(Command::Down) => state.select(state.view.selected + 1),
+        _ => match key.code {
+            KeyCode::Backspace => {
+                state.view.filter.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                state.view.filter.push(c);
+                state.view.selected = 0;
+                state.view.selected_key = None;
+            }
+            _ => {}
+        },
+    }
+}

@@ -1,0 +1,72 @@
+//! Flags and subcommands, as kubectl users expect them.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  mosaic                          Open the current context and namespace
+  mosaic -n shop                  Open namespace shop
+  mosaic -A --context prod        Every namespace of context prod
+  mosaic --kubeconfig ./kc.yaml   Use another kubeconfig (KUBECONFIG with several files works too)
+  mosaic demo                     Try mosaic on a built-in simulated cluster
+  mosaic demo --serve             Only serve the simulated cluster, for kubectl and mosaic to share
+
+Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :ns NAME :ctx NAME :q),
+'/' filters, '?' shows every key.";
+
+#[derive(Debug, Parser)]
+#[command(name = "mosaic", version, about = "A Kubernetes copilot for the terminal", after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// The kubeconfig context to use (default: the current context)
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// The namespace to open (default: the context's namespace)
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+    /// Show every namespace
+    #[arg(short = 'A', long = "all-namespaces", global = true)]
+    pub all_namespaces: bool,
+    /// A kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Colour theme: dark, light, high-contrast, or one of yours in the config dir
+    #[arg(long, global = true, default_value = "dark", env = "MOSAIC_THEME")]
+    pub theme: String,
+    /// Where mosaic keeps its database (default: the platform data dir)
+    #[arg(long, global = true, env = "MOSAIC_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the built-in simulated cluster (a small shop, some apps broken) and open mosaic on it
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Only serve the simulated cluster and print a kubeconfig for kubectl and mosaic; Ctrl-C stops it
+    #[arg(long)]
+    pub serve: bool,
+    /// Port on 127.0.0.1 (default: any free port)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Which demo user to be: admin (everything) or dev (reads only the shop namespace)
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// Serve this scenario file instead of the built-in shop
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Serve the discovery of an older (v1.19) API server
+    #[arg(long)]
+    pub old_server: bool,
+}

@@ -1,0 +1,193 @@
+//! Carries out the loop's effects: starts watches, resolves namespace fallbacks, switches contexts. Background
+//! work reports back only through `Msg`s; it never touches the state or the terminal.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
+use kube::api::{Api, ListParams};
+use kube::{Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+use tracing::info;
+
+use crate::app::{ContextInfo, Data, Effect, Msg};
+use crate::cluster::rbac::AccessQuery;
+use crate::cluster::watch::{self, WatchUpdate};
+use crate::cluster::{Failure, Kind, Scope, Session, connect};
+
+pub struct Runtime {
+    session: Arc<Mutex<Session>>,
+    tx: UnboundedSender<Msg>,
+    watches: HashMap<(Kind, Scope), AbortHandle>,
+    epoch: u64,
+    demo: bool,
+}
+
+pub fn context_info(session: &Session, demo: bool) -> ContextInfo {
+    let t = &session.target;
+    ContextInfo {
+        context: t.context.clone(),
+        user: t.user.clone(),
+        server: t.server.clone(),
+        server_version: session.server_version.clone(),
+        namespace: t.namespace.clone(),
+        contexts: t.contexts.clone(),
+        demo,
+    }
+}
+
+impl Runtime {
+    pub fn new(session: Session, tx: UnboundedSender<Msg>, demo: bool) -> Self {
+        Runtime { session: Arc::new(Mutex::new(session)), tx, watches: HashMap::new(), epoch: 1, demo }
+    }
+
+    fn session(&self) -> Option<Session> {
+        self.session.lock().ok().map(|s| s.clone())
+    }
+
+    pub fn execute(&mut self, effect: Effect) {
+        match effect {
+            Effect::Watch(kind, scope) => self.watch(kind, scope),
+            Effect::ResolveFallback(kind) => self.resolve_fallback(kind),
+            Effect::SwitchContext(name) => self.switch(name),
+            Effect::Quit => self.stop_all(),
+        }
+    }
+
+    /// The loop saw a completed context switch: everything of the old context stops.
+    pub fn switched(&mut self) {
+        self.stop_all();
+        self.epoch += 1;
+    }
+
+    pub fn stop_all(&mut self) {
+        for (_, handle) in self.watches.drain() {
+            handle.abort();
+        }
+    }
+
+    fn watch(&mut self, kind: Kind, scope: Scope) {
+        if self.watches.contains_key(&(kind, scope.clone())) {
+            return;
+        }
+        let Some(session) = self.session() else { return };
+        let client = session.client.clone();
+        let handle = match kind {
+            Kind::Pod => spawn_watch(scoped::<Pod>(client, &scope), &scope, self.tx.clone(), self.epoch, Data::Pods),
+            Kind::Deployment => spawn_watch(
+                scoped::<Deployment>(client, &scope),
+                &scope,
+                self.tx.clone(),
+                self.epoch,
+                Data::Deployments,
+            ),
+            Kind::Service => {
+                spawn_watch(scoped::<Service>(client, &scope), &scope, self.tx.clone(), self.epoch, Data::Services)
+            }
+            Kind::Event => {
+                spawn_watch(scoped::<Event>(client, &scope), &scope, self.tx.clone(), self.epoch, Data::Events)
+            }
+            Kind::Namespace => {
+                spawn_watch(Api::<Namespace>::all(client), &scope, self.tx.clone(), self.epoch, Data::Namespaces)
+            }
+        };
+        info!("watching {kind} in {scope}");
+        self.watches.insert((kind, scope), handle);
+    }
+
+    fn resolve_fallback(&mut self, kind: Kind) {
+        let Some(session) = self.session() else { return };
+        let tx = self.tx.clone();
+        let epoch = self.epoch;
+        tokio::spawn(async move {
+            let (namespaces, how) = fallback_namespaces(&session, kind).await;
+            let _ = tx.send(Msg::Fallback { epoch, kind, namespaces, how });
+        });
+    }
+
+    fn switch(&mut self, name: String) {
+        let Some(session) = self.session() else { return };
+        let shared = Arc::clone(&self.session);
+        let tx = self.tx.clone();
+        let demo = self.demo;
+        tokio::spawn(async move {
+            let result = match session.target.switch(&name) {
+                Err(problem) => Err(problem.to_string()),
+                Ok(target) => match connect(target).await {
+                    Ok(new) => {
+                        let info = context_info(&new, demo);
+                        if let Ok(mut s) = shared.lock() {
+                            *s = new;
+                        }
+                        Ok(info)
+                    }
+                    Err(problem) => Err(problem.to_string().replace('\n', " ")),
+                },
+            };
+            let _ = tx.send(Msg::Switched(result));
+        });
+    }
+}
+
+/// The API of a namespaced kind, across the cluster or in one namespace.
+fn scoped<K>(client: kube::Client, scope: &Scope) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    match scope {
+        Scope::All => Api::all(client),
+        Scope::Namespace(ns) => Api::namespaced(client, ns),
+    }
+}
+
+fn spawn_watch<K>(
+    api: Api<K>,
+    scope: &Scope,
+    tx: UnboundedSender<Msg>,
+    epoch: u64,
+    wrap: fn(WatchUpdate<K>) -> Data,
+) -> AbortHandle
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+{
+    let label = format!("{} in {scope}", K::plural(&()));
+    let scope = scope.clone();
+    tokio::spawn(async move {
+        watch::run(api, label, move |update| {
+            tx.send(Msg::Data { epoch, scope: scope.clone(), data: wrap(update) }).is_ok()
+        })
+        .await;
+    })
+    .abort_handle()
+}
+
+/// The namespaces this user may list `kind` in: those of the namespace list that a SelfSubjectAccessReview
+/// allows, or — when namespaces cannot be listed either — the context's own namespace.
+async fn fallback_namespaces(session: &Session, kind: Kind) -> (Vec<String>, String) {
+    let client = &session.client;
+    let own = session.target.namespace.clone();
+    let api: Api<Namespace> = Api::all(client.clone());
+    let names: Vec<String> = match api.list(&ListParams::default()).await {
+        Ok(list) => list.items.iter().map(|n| n.name_any()).collect(),
+        Err(err) => {
+            let why = match Failure::from_kube(&err) {
+                Failure::Forbidden(_) => "you may not list namespaces either",
+                _ => "namespaces could not be listed",
+            };
+            return (vec![own.clone()], format!("{why}, so only your context's namespace {own}"));
+        }
+    };
+    let checks = names.iter().map(|ns| {
+        let query = AccessQuery::new("list", kind.group(), kind.plural(), Some(ns));
+        async move { (ns.clone(), session.permissions.can_i(client, &query).await) }
+    });
+    let answers = futures::future::join_all(checks).await;
+    let allowed: Vec<String> =
+        answers.into_iter().filter_map(|(ns, answer)| matches!(answer, Ok(a) if a.allowed).then_some(ns)).collect();
+    if allowed.is_empty() {
+        return (vec![own.clone()], format!("no namespace allows it, so your context's namespace {own}"));
+    }
+    (allowed, "the namespaces you may list".into())
+}

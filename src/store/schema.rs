@@ -1,0 +1,104 @@
+//! The schema, as numbered migrations. `PRAGMA user_version` records the last one applied; migration N
+//! is `MIGRATIONS[N - 1]`. Never edit a published migration: append a new one.
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Migration 1: workspaces and app bindings. Timestamps are RFC 3339 text in UTC.
+const MIGRATION_1: &str = "
+CREATE TABLE workspaces (
+    id          INTEGER PRIMARY KEY,
+    context     TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    is_default  INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+    filters     TEXT    NOT NULL DEFAULT '{}',
+    created_at  TEXT    NOT NULL,
+    updated_at  TEXT    NOT NULL,
+    UNIQUE (context, name)
+);
+-- At most one default workspace per context, enforced by the database itself.
+CREATE UNIQUE INDEX workspaces_one_default_per_context ON workspaces (context) WHERE is_default = 1;
+
+CREATE TABLE app_bindings (
+    id            INTEGER PRIMARY KEY,
+    context       TEXT NOT NULL,
+    namespace     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    repo_path     TEXT,
+    image_repo    TEXT,
+    dockerfile    TEXT,
+    build_context TEXT,
+    updated_at    TEXT NOT NULL,
+    UNIQUE (context, namespace, kind, name)
+);
+";
+
+const MIGRATIONS: &[&str] = &[MIGRATION_1];
+
+/// The schema version this build writes and understands.
+pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The schema version recorded in the database (0 for a new, empty one).
+pub(crate) fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Applies every migration newer than the database's version, each in its own transaction together with
+/// its `user_version` bump, so a failure leaves the database at the last complete version.
+/// The caller has already refused databases newer than [`LATEST_VERSION`].
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current = version(conn)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let target = index as u32 + 1;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read under the write lock: another mosaic may have migrated in the meantime.
+        if version(&tx)? >= target {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", target)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+        stmt.query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn migrates_an_empty_database_to_the_latest_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(version(&conn).unwrap(), 0);
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
+        assert_eq!(tables(&conn), ["app_bindings", "workspaces"]);
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute("INSERT INTO workspaces (context, name, created_at, updated_at) VALUES ('c', 'w', 't', 't')", [])
+            .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
+        let rows: i64 = conn.query_row("SELECT count(*) FROM workspaces", [], |row| row.get(0)).unwrap();
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn only_one_default_workspace_per_context() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let insert = "INSERT INTO workspaces (context, name, is_default, created_at, updated_at)
+                      VALUES (?1, ?2, 1, 't', 't')";
+        conn.execute(insert, ["c", "a"]).unwrap();
+        conn.execute(insert, ["other", "a"]).unwrap();
+        assert!(conn.execute(insert, ["c", "b"]).is_err());
+    }
+}

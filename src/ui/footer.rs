@@ -1,0 +1,50 @@
+//! The bottom line: the palette or filter input while typing, else a message, else key hints from the keymap.
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme::Theme;
+use crate::app::keymap::{KeyContext, hints};
+use crate::app::{Mode, State};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let line = match &state.mode {
+        Mode::Palette(p) => input_line(":", &p.input, theme),
+        Mode::Filter => input_line("/", &state.view.filter, theme),
+        Mode::Help { .. } => hint_line(KeyContext::Help, theme),
+        Mode::Normal => match &state.flash {
+            Some(flash) => {
+                let style = if flash.error {
+                    Style::default().fg(theme.error_fg).bg(theme.error_bg).add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default().fg(theme.accent)
+                };
+                Line::from(Span::styled(format!(" {}", flash.text), style))
+            }
+            None => hint_line(KeyContext::List, theme),
+        },
+    };
+    frame.render_widget(Paragraph::new(line).style(Style::default().bg(theme.background)), area);
+}
+
+fn input_line(prompt: &str, text: &str, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!(" {prompt}"), Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)),
+        Span::styled(text.to_string(), Style::default().fg(theme.foreground)),
+        Span::styled("▏", Style::default().fg(theme.accent)),
+    ])
+}
+
+fn hint_line(context: KeyContext, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for b in hints(context) {
+        spans.push(Span::styled(
+            b.keys[0].to_string(),
+            Style::default().fg(theme.key_hint).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::styled(format!(" {}  ", b.name), Style::default().fg(theme.muted)));
+    }
+    Line::from(spans)
+}

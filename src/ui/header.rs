@@ -1,0 +1,99 @@
+//! The two header lines: where you are (context, user, namespace, server), and what the view shows and how
+//! fresh it is.
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme::Theme;
+use crate::analysis::age::human_age;
+use crate::app::State;
+use crate::cluster::{Scope, WatchState};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let base = Style::default().bg(theme.header_bg).fg(theme.header_fg);
+    let dim = base.fg(theme.muted);
+    let ctx = &state.context;
+    let scope = match &state.scope {
+        Scope::All => "all".to_string(),
+        Scope::Namespace(ns) => ns.clone(),
+    };
+    let mut left = vec![Span::styled(" mosaic ", base.fg(theme.accent).add_modifier(Modifier::BOLD))];
+    if ctx.demo {
+        left.push(Span::styled(
+            " DEMO CLUSTER ",
+            Style::default().bg(theme.demo_badge_bg).fg(theme.demo_badge_fg).add_modifier(Modifier::BOLD),
+        ));
+        left.push(Span::styled(" ", base));
+    }
+    for (label, value) in [("ctx", ctx.context.as_str()), ("user", ctx.user.as_str()), ("ns", scope.as_str())] {
+        left.push(Span::styled(format!("{label} "), dim));
+        left.push(Span::styled(format!("{value}  "), base.add_modifier(Modifier::BOLD)));
+    }
+    left.push(Span::styled(ctx.server_version.clone(), dim));
+    if let Some(target) = &state.switching {
+        left.push(Span::styled(format!("  switching to {target}…"), base.fg(theme.status_pending)));
+    }
+    let top = Rect { height: 1, ..area };
+    frame.render_widget(Paragraph::new(Line::from(left)).style(base), top);
+
+    if area.height < 2 {
+        return;
+    }
+    let second = Rect { y: area.y + 1, height: 1, ..area };
+    let view = &state.view;
+    let shown = state.index.keys.len();
+    let total = state.total_in_view();
+    let where_ = match state.scopes_for(view.kind).as_slice() {
+        [Scope::All] if view.kind.namespaced() => " (all namespaces)".to_string(),
+        [Scope::All] => String::new(),
+        [Scope::Namespace(ns)] => format!(" ({ns})"),
+        many => format!(" ({} namespaces)", many.len()),
+    };
+    let count = if view.filter.is_empty() { format!(" [{total}]") } else { format!(" [{shown} of {total}]") };
+    let mut line = vec![
+        Span::styled(
+            format!(" {}{where_}", view.kind.title()),
+            Style::default().fg(theme.title).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(count, Style::default().fg(theme.muted)),
+    ];
+    if !view.filter.is_empty() {
+        line.push(Span::styled(format!("  /{}", view.filter), Style::default().fg(theme.match_fg)));
+    }
+    let (status, style) = freshness(state, theme);
+    let used: usize = line.iter().map(|s| s.width()).sum();
+    let pad = (second.width as usize).saturating_sub(used + status.chars().count() + 1);
+    line.push(Span::raw(" ".repeat(pad)));
+    line.push(Span::styled(status, style));
+    frame.render_widget(Paragraph::new(Line::from(line)).style(Style::default().bg(theme.background)), second);
+}
+
+/// "● live", "listing…", "⟳ reconnecting · data 12s old", "✗ forbidden".
+fn freshness(state: &State, theme: &Theme) -> (String, Style) {
+    let states = state.view_states();
+    let reconnecting = states.iter().find_map(|(_, s)| match s {
+        WatchState::Reconnecting { error } => Some(error.clone()),
+        _ => None,
+    });
+    if let Some(error) = reconnecting {
+        let age = state
+            .view_disconnected_since()
+            .map(|since| format!(" · data {} old", human_age(since, state.now)))
+            .unwrap_or_default();
+        let error = if error.is_empty() { String::new() } else { format!(" ({error})") };
+        let text: String = format!("⟳ reconnecting{age}{error}").chars().take(60).collect();
+        return (text, Style::default().fg(theme.status_warning).add_modifier(Modifier::BOLD));
+    }
+    if states.iter().all(|(_, s)| matches!(s, WatchState::Forbidden { .. })) && !states.is_empty() {
+        return ("✗ forbidden".into(), Style::default().fg(theme.status_error));
+    }
+    if states.iter().all(|(_, s)| matches!(s, WatchState::Unavailable { .. })) && !states.is_empty() {
+        return ("not served".into(), Style::default().fg(theme.muted));
+    }
+    if !state.view_synced() {
+        return ("listing…".into(), Style::default().fg(theme.status_pending));
+    }
+    ("● live".into(), Style::default().fg(theme.status_ok))
+}

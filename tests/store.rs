@@ -1,0 +1,282 @@
+//! The store against real files: migrations, round trips, and every failure mode (locked, read-only,
+//! garbage, newer schema). Each failure must leave the data intact and the handle answering.
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mosaic::store::{
+    self, AppBinding, DB_FILE_NAME, LATEST_VERSION, StoreError, StoreHandle, StoreStatus, Workspace, WorkspaceFilters,
+};
+use rusqlite::Connection;
+
+/// Short, so the locking test waits a fraction of a second rather than two.
+const BUSY: Duration = Duration::from_millis(200);
+
+fn open(dir: &Path) -> (StoreHandle, StoreStatus) {
+    store::open_with_busy_timeout(dir, BUSY)
+}
+
+fn db_path(dir: &Path) -> PathBuf {
+    dir.join(DB_FILE_NAME)
+}
+
+fn web_workspace() -> Workspace {
+    let mut ws = Workspace::new("kind-dev", "web");
+    ws.filters = WorkspaceFilters {
+        namespaces_allow: vec!["shop".into(), "payments".into()],
+        namespaces_deny: vec!["kube-system".into()],
+        label_selectors_allow: vec!["app in (web,api)".into()],
+        label_selectors_deny: vec!["tier=cache".into()],
+        name_patterns: vec!["web-*".into()],
+    };
+    ws
+}
+
+/// A database with one saved workspace, written by the store itself and then closed.
+async fn seeded_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    store.save_workspace(web_workspace()).await.unwrap();
+    store.close().await.unwrap();
+    dir
+}
+
+fn set_user_version(path: &Path, version: u32) {
+    let conn = Connection::open(path).unwrap();
+    conn.pragma_update(None, "user_version", version).unwrap();
+}
+
+fn user_version(path: &Path) -> u32 {
+    let conn = Connection::open(path).unwrap();
+    conn.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap()
+}
+
+#[tokio::test]
+async fn a_new_database_is_created_migrated_and_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("not/yet/there");
+    let (store, status) = open(&nested);
+    assert_eq!(status, StoreStatus::ReadWrite { path: db_path(&nested) });
+    assert_eq!(status.message(), None);
+    assert_eq!(store.schema_version().await, Ok(LATEST_VERSION));
+
+    let conn = Connection::open(db_path(&nested)).unwrap();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["app_bindings", "workspaces"]);
+}
+
+#[tokio::test]
+async fn workspaces_round_trip_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = open(dir.path());
+
+    let saved = store.save_workspace(web_workspace()).await.unwrap();
+    assert!(saved.id.is_some() && saved.created_at.is_some() && saved.updated_at.is_some());
+    assert_eq!(saved.filters, web_workspace().filters);
+    let mut ops = Workspace::new("kind-dev", "ops");
+    ops.is_default = true;
+    store.save_workspace(ops).await.unwrap();
+    store.save_workspace(Workspace::new("prod", "web")).await.unwrap();
+
+    let names = |list: Vec<Workspace>| list.into_iter().map(|w| (w.name, w.is_default)).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.list_workspaces("kind-dev").await.unwrap()),
+        [("ops".to_owned(), true), ("web".to_owned(), false)]
+    );
+
+    // Defaults move, one per context.
+    store.set_default_workspace("kind-dev", Some("web")).await.unwrap();
+    assert_eq!(
+        names(store.list_workspaces("kind-dev").await.unwrap()),
+        [("ops".to_owned(), false), ("web".to_owned(), true)]
+    );
+    assert!(matches!(store.set_default_workspace("kind-dev", Some("nope")).await, Err(StoreError::NotFound(_))));
+    // The failed request rolled back: "web" is still the default.
+    assert!(store.list_workspaces("kind-dev").await.unwrap()[1].is_default);
+
+    // Renames refuse a taken name and keep the id.
+    assert!(matches!(store.rename_workspace("kind-dev", "web", "ops").await, Err(StoreError::Conflict(_))));
+    let renamed = store.rename_workspace("kind-dev", "web", "frontend").await.unwrap();
+    assert_eq!((renamed.id, renamed.name.as_str()), (saved.id, "frontend"));
+
+    // Saving by id updates that row.
+    let mut edited = renamed.clone();
+    edited.filters.name_patterns = vec!["fe-*".into()];
+    let edited = store.save_workspace(edited).await.unwrap();
+    assert_eq!((edited.id, edited.created_at), (renamed.id, renamed.created_at));
+
+    assert_eq!(store.delete_workspace("kind-dev", "ops").await, Ok(true));
+    assert_eq!(store.delete_workspace("kind-dev", "ops").await, Ok(false));
+    store.close().await.unwrap();
+    assert!(matches!(
+        store.save_workspace(Workspace::new("kind-dev", "late")).await,
+        Err(StoreError::Unavailable { .. })
+    ));
+    // Closing checkpointed the WAL into the database file and removed the side files.
+    assert!(!dir.path().join(format!("{DB_FILE_NAME}-wal")).exists());
+
+    let (reopened, status) = open(dir.path());
+    assert!(status.is_writable());
+    assert_eq!(reopened.list_workspaces("kind-dev").await.unwrap(), vec![edited]);
+    assert_eq!(reopened.list_workspaces("prod").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bindings_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = open(dir.path());
+    let mut web = AppBinding::new("kind-dev", "shop", "Deployment", "web");
+    web.repo_path = Some("/home/dev/src/web".into());
+    web.image_repo = Some("ghcr.io/acme/web".into());
+    web.dockerfile = Some("docker/Dockerfile".into());
+    web.build_context = Some(".".into());
+    let saved = store.save_binding(web.clone()).await.unwrap();
+    assert_eq!(AppBinding { id: None, updated_at: None, ..saved.clone() }, web);
+    store.save_binding(AppBinding::new("kind-dev", "shop", "StatefulSet", "db")).await.unwrap();
+    store.save_binding(AppBinding::new("prod", "shop", "Deployment", "web")).await.unwrap();
+
+    let listed = store.list_bindings("kind-dev").await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0], saved);
+
+    assert_eq!(store.delete_binding("kind-dev", "shop", "Deployment", "web").await, Ok(true));
+    assert_eq!(store.delete_binding("kind-dev", "shop", "Deployment", "web").await, Ok(false));
+    assert_eq!(store.list_bindings("kind-dev").await.unwrap().len(), 1);
+    assert_eq!(store.list_bindings("prod").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_lock_held_elsewhere_refuses_writes_but_not_reads() {
+    let dir = seeded_dir().await;
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable());
+
+    // Another process (here: another connection) takes the write lock and keeps it.
+    let other = Connection::open(db_path(dir.path())).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+
+    let started = Instant::now();
+    let err = store.save_workspace(Workspace::new("kind-dev", "ops")).await.unwrap_err();
+    assert_eq!(err, StoreError::Locked { path: db_path(dir.path()) });
+    assert!(err.to_string().contains("locked by another process"), "{err}");
+    assert!(started.elapsed() >= BUSY, "it should have waited for the busy timeout");
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 1);
+
+    // Once released, writes go through and nothing was lost.
+    other.execute_batch("ROLLBACK").unwrap();
+    store.save_workspace(Workspace::new("kind-dev", "ops")).await.unwrap();
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 2);
+}
+
+/// Under root, permissions do not stop writes; then the newer-schema database exercises the same
+/// read-only path instead.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_unwritable_folder_opens_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = seeded_dir().await;
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = dir.path().join("probe");
+    let permissions_bite = fs::write(&probe, b"x").is_err();
+    let _ = fs::remove_file(&probe);
+    if !permissions_bite {
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        set_user_version(&db_path(dir.path()), LATEST_VERSION + 1);
+    }
+
+    let (store, status) = open(dir.path());
+    let reason = match &status {
+        StoreStatus::ReadOnly { reason, .. } => reason.clone(),
+        other => panic!("expected read-only, got {other:?}"),
+    };
+    let expected = if permissions_bite { "not writable" } else { "newer mosaic" };
+    assert!(reason.contains(expected), "{reason}");
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap()[0].name, "web");
+    assert!(matches!(store.save_workspace(Workspace::new("kind-dev", "ops")).await, Err(StoreError::ReadOnly { .. })));
+    drop(store);
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[tokio::test]
+async fn a_newer_schema_opens_read_only_and_is_left_alone() {
+    let dir = seeded_dir().await;
+    let path = db_path(dir.path());
+    set_user_version(&path, LATEST_VERSION + 5);
+
+    let (store, status) = open(dir.path());
+    let StoreStatus::ReadOnly { reason, .. } = &status else {
+        panic!("expected read-only, got {status:?}");
+    };
+    assert!(reason.contains("newer mosaic") && reason.contains("upgrade mosaic"), "{reason}");
+    let message = status.message().unwrap();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+
+    assert_eq!(store.schema_version().await, Ok(LATEST_VERSION + 5));
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 1);
+    let err = store.delete_workspace("kind-dev", "web").await.unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+    drop(store);
+    assert_eq!(user_version(&path), LATEST_VERSION + 5);
+}
+
+/// Opens a file that is not a usable database and checks that mosaic runs without it and leaves it
+/// byte for byte as it was, with no side files created.
+async fn assert_unavailable_and_untouched(contents: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(dir.path());
+    fs::write(&path, contents).unwrap();
+
+    let (store, status) = open(dir.path());
+    let StoreStatus::Unavailable { reason, .. } = &status else {
+        panic!("expected unavailable, got {status:?}");
+    };
+    assert!(reason.contains(&path.display().to_string()), "{reason}");
+    assert!(reason.contains("move it aside"), "{reason}");
+    assert!(status.message().is_some());
+
+    assert_eq!(store.list_workspaces("kind-dev").await, Ok(vec![]));
+    assert_eq!(store.list_bindings("kind-dev").await, Ok(vec![]));
+    assert_eq!(store.schema_version().await, Ok(0));
+    assert!(matches!(
+        store.save_workspace(Workspace::new("kind-dev", "web")).await,
+        Err(StoreError::Unavailable { .. })
+    ));
+    drop(store);
+
+    assert_eq!(fs::read(&path).unwrap(), contents);
+    let files: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files, [DB_FILE_NAME]);
+}
+
+#[tokio::test]
+async fn a_garbage_file_is_unavailable_and_untouched() {
+    assert_unavailable_and_untouched(b"this is not a database, it is someone's notes\n").await;
+}
+
+#[tokio::test]
+async fn a_corrupt_database_is_unavailable_and_untouched() {
+    // A real SQLite header followed by nonsense where the pages should be.
+    let mut contents = b"SQLite format 3\0".to_vec();
+    contents.extend(std::iter::repeat_n(0xA5u8, 4096 - contents.len()));
+    assert_unavailable_and_untouched(&contents).await;
+}
+
+#[tokio::test]
+async fn a_path_that_cannot_be_a_folder_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    fs::write(&file, b"x").unwrap();
+    let (store, status) = open(&file.join("data"));
+    assert!(matches!(status, StoreStatus::Unavailable { .. }), "{status:?}");
+    assert_eq!(store.list_workspaces("c").await, Ok(vec![]));
+}
