@@ -86,7 +86,7 @@ pub const KEYMAP: &[Binding] = &[
         &[":"],
         C::Palette,
         "palette",
-        "Open the command palette (:pods, :deploy, :svc, :events, :ns, :ctx, :q)",
+        "Open the command palette: :pods :deploy :svc :events :ns :ctx :q",
         "General",
         X::Global,
         true,

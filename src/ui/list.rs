@@ -97,24 +97,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).style(Style::default().bg(theme.background)), area);
 }
 
-/// Size columns to their content, drop trailing columns that do not fit, and give the flexible one the rest.
+/// Columns that give way first when the flexible column would otherwise be cut.
+const OPTIONAL: &[&str] = &["NODE", "EXTERNAL-IP", "UP-TO-DATE"];
+/// Columns that are never dropped.
+const KEPT: &[&str] = &["STATUS", "NAMESPACE", "READY", "NAME"];
+
+/// Size columns to their content, drop columns that do not fit (optional ones first, then from the right),
+/// and give the flexible one the rest.
 fn fit(cols: &mut Vec<Col>, total: usize) {
     for c in cols.iter_mut() {
         let content = c.cells.iter().map(|(t, _)| t.chars().count()).max().unwrap_or(0);
         c.width = content.max(c.title.len()).min(if c.flex { 200 } else { 40 });
     }
-    let needed = |cols: &Vec<Col>| -> usize {
-        cols.iter().map(|c| if c.flex { MIN_FLEX.min(c.width) } else { c.width } + GAP).sum()
+    let sum = |cols: &Vec<Col>, flex_min: bool| -> usize {
+        cols.iter().map(|c| if c.flex && flex_min { MIN_FLEX.min(c.width) } else { c.width } + GAP).sum()
     };
-    // Drop from the right, keeping the flexible column and anything left of STATUS.
-    while needed(cols) > total {
-        let Some(pos) = cols.iter().rposition(|c| !c.flex && !matches!(c.title, "STATUS" | "NAMESPACE" | "READY"))
-        else {
-            break;
-        };
-        if pos == 0 {
-            break;
-        }
+    // Rather drop the node than cut the pod's name.
+    while sum(cols, false) > total {
+        let Some(pos) = cols.iter().rposition(|c| OPTIONAL.contains(&c.title)) else { break };
+        cols.remove(pos);
+    }
+    while sum(cols, true) > total {
+        let Some(pos) = cols.iter().rposition(|c| !c.flex && !KEPT.contains(&c.title)) else { break };
         cols.remove(pos);
     }
     let fixed: usize = cols.iter().filter(|c| !c.flex).map(|c| c.width + GAP).sum();

@@ -1,0 +1,165 @@
+//! Tier 2: render snapshots of the pod list on a TestBackend, at 80x24 and 120x40, and its forbidden and
+//! reconnecting states. Colours carry meaning in the status column, so those are snapshotted too.
+use k8s_openapi::List;
+use k8s_openapi::api::core::v1::Pod;
+use mosaic::app::{ContextInfo, Data, Msg, State, update};
+use mosaic::cluster::{Scope, WatchState, WatchUpdate};
+use mosaic::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+const PODS: &str = include_str!("fixtures/real-1.19/pods-list.json");
+
+fn now() -> jiff::Timestamp {
+    "2026-11-22T03:35:00Z".parse().expect("timestamp")
+}
+
+fn fixture_pods() -> Vec<Pod> {
+    serde_json::from_str::<List<Pod>>(PODS).expect("pods-list.json parses").items
+}
+
+fn state(scope: Scope) -> State {
+    let info = ContextInfo {
+        context: "kind-acme".into(),
+        user: "dev".into(),
+        server: "https://127.0.0.1:6443".into(),
+        server_version: "v1.19.0".into(),
+        namespace: "acme".into(),
+        contexts: vec!["kind-acme".into()],
+        demo: false,
+    };
+    let mut state = State::new(info, scope, now());
+    update(&mut state, Msg::Resize(80, 24));
+    state
+}
+
+fn feed(state: &mut State, scope: &Scope, update_: WatchUpdate<Pod>) {
+    let epoch = state.epoch;
+    update(state, Msg::Data { epoch, scope: scope.clone(), data: Data::Pods(update_) });
+}
+
+fn listed(scope: Scope) -> State {
+    let mut s = state(scope.clone());
+    feed(&mut s, &scope, WatchUpdate::State(WatchState::Live));
+    feed(&mut s, &scope, WatchUpdate::Page { items: fixture_pods(), first: true, last: true });
+    s
+}
+
+fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
+    update(state, Msg::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    let theme = Theme::default();
+    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The colour of each status cell: the word, then its foreground. This is what tells a user at a glance which
+/// pods are broken.
+fn status_colours(buffer: &Buffer) -> String {
+    let screen = text(buffer);
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(header_row) = lines.iter().position(|l| l.contains("STATUS")) else { return String::new() };
+    let column = lines[header_row].find("STATUS").expect("status column");
+    let col = lines[header_row][..column].chars().count() as u16;
+    let mut out = Vec::new();
+    let body_end = lines.len().saturating_sub(1);
+    for (y, line) in lines.iter().enumerate().take(body_end).skip(header_row + 1) {
+        let word: String = line.chars().skip(col as usize).take_while(|c| !c.is_whitespace()).collect();
+        if word.is_empty() {
+            continue;
+        }
+        let cell = &buffer[(col, y as u16)];
+        out.push(format!("{word}: fg={:?} bg={:?}", cell.fg, cell.bg));
+    }
+    out.join("\n")
+}
+
+#[test]
+fn pod_list_80x24() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    let buffer = draw(&mut s, 80, 24);
+    insta::assert_snapshot!("pod_list_80x24", text(&buffer));
+    insta::assert_snapshot!("pod_list_80x24_status_colours", status_colours(&buffer));
+}
+
+#[test]
+fn pod_list_120x40_all_namespaces() {
+    let mut s = listed(Scope::All);
+    let buffer = draw(&mut s, 120, 40);
+    insta::assert_snapshot!("pod_list_120x40", text(&buffer));
+}
+
+#[test]
+fn pod_list_filtered_keeps_count_and_filter_in_header() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    update(&mut s, Msg::Key(key('/')));
+    for c in "front".chars() {
+        update(&mut s, Msg::Key(key(c)));
+    }
+    let screen = text(&draw(&mut s, 80, 24));
+    assert!(screen.contains("[2 of 6]"), "{screen}");
+    assert!(screen.contains("/front"), "{screen}");
+    assert!(!screen.contains("orders-"), "{screen}");
+}
+
+#[test]
+fn forbidden_cluster_wide_says_who_may_not_do_what() {
+    let mut s = state(Scope::All);
+    feed(
+        &mut s,
+        &Scope::All,
+        WatchUpdate::State(WatchState::Forbidden {
+            message:
+                "pods is forbidden: User \"dev\" cannot list resource \"pods\" in API group \"\" at the cluster scope"
+                    .into(),
+        }),
+    );
+    let buffer = draw(&mut s, 120, 40);
+    let screen = text(&buffer);
+    assert!(screen.contains("You (user dev) may not list pods in any namespace (cluster-wide)."), "{screen}");
+    assert!(screen.contains("kubectl auth can-i list pods -A --context kind-acme"), "{screen}");
+    insta::assert_snapshot!("pod_list_forbidden_120x40", screen);
+}
+
+#[test]
+fn reconnecting_shows_how_old_the_data_is() {
+    let scope = Scope::Namespace("acme".into());
+    let mut s = listed(scope.clone());
+    feed(&mut s, &scope, WatchUpdate::State(WatchState::Reconnecting { error: "Connection refused".into() }));
+    // Twelve seconds later the header says so.
+    s.now = now().checked_add(jiff::SignedDuration::from_secs(12)).expect("time");
+    let screen = text(&draw(&mut s, 80, 24));
+    assert!(screen.contains("reconnecting · data 12s old"), "{screen}");
+    assert!(screen.contains("orders-"), "the last known pods stay on screen: {screen}");
+    insta::assert_snapshot!("pod_list_reconnecting_80x24", screen);
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    let screen = text(&draw(&mut s, 50, 12));
+    assert!(screen.contains("Terminal too small: 50x12"), "{screen}");
+}
+
+#[test]
+fn help_lists_bindings_from_the_keymap() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    update(&mut s, Msg::Key(key('?')));
+    let screen = text(&draw(&mut s, 100, 40));
+    for binding in mosaic::app::keymap::KEYMAP.iter().filter(|b| b.context == mosaic::app::keymap::KeyContext::Global) {
+        assert!(screen.contains(binding.description), "help misses {:?}:\n{screen}", binding.description);
+    }
+}
+
+fn key(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
+}
