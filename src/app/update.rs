@@ -260,7 +260,11 @@ fn on_palette_key(state: &mut State, key: KeyEvent, command: Option<Command>, ef
             }
         }
         Some(Command::Submit) => {
-            let input = p.input.clone();
+            // An unknown word runs the highlighted suggestion, as `:dep` Enter opens deployments.
+            let input = match (palette::parse(&p.input), p.suggestions.get(p.selected)) {
+                (Err(palette::PaletteError::Unknown(_)), Some(s)) => s.text.clone(),
+                _ => p.input.clone(),
+            };
             state.mode = Mode::Normal;
             run_palette(state, &input, effects);
             return;

@@ -1,0 +1,233 @@
+//! Tier 3: the cluster layer and the app loop against the simulated API server, headless. The same update
+//! function and runtime as the binary; only the terminal is missing.
+use std::time::{Duration, Instant};
+
+use mosaic::app::{Msg, State, update};
+use mosaic::cluster::{ConnectOptions, Kind, Scope, WatchState, connect, kubeconfig};
+use mosaic::runtime::{Runtime, context_info};
+use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
+use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+struct Headless {
+    state: State,
+    runtime: Runtime,
+    rx: UnboundedReceiver<Msg>,
+    _dir: tempfile::TempDir,
+}
+
+async fn sim() -> SimHandle {
+    SimServer::start(Scenario::acme(), SimOptions::default()).await.expect("sim starts")
+}
+
+async fn open(sim: &SimHandle, user: &str, scope: Option<Scope>) -> Headless {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&path, user, "acme").expect("kubeconfig");
+    let target =
+        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
+    let session = connect(target).await.expect("connects");
+    let info = context_info(&session, false);
+    let scope = scope.unwrap_or_else(|| Scope::Namespace(info.namespace.clone()));
+    let mut state = State::new(info, scope, jiff::Timestamp::now());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runtime = Runtime::new(session, tx, false);
+    for effect in update(&mut state, Msg::Tick) {
+        runtime.execute(effect);
+    }
+    Headless { state, runtime, rx, _dir: dir }
+}
+
+impl Headless {
+    fn send(&mut self, msg: Msg) {
+        if matches!(msg, Msg::Switched(Ok(_))) {
+            self.runtime.switched();
+        }
+        for effect in update(&mut self.state, msg) {
+            self.runtime.execute(effect);
+        }
+    }
+
+    /// Feed messages into the loop until `done` holds, or fail after `secs` with what the state shows.
+    async fn until(&mut self, secs: u64, what: &str, done: impl Fn(&State) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !done(&self.state) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(msg)) => self.send(msg),
+                _ => panic!("timed out waiting for {what}; view states: {:?}", self.state.view_states()),
+            }
+        }
+    }
+
+    /// Let messages flow for a while without waiting for anything in particular.
+    async fn settle(&mut self, millis: u64) {
+        let deadline = Instant::now() + Duration::from_millis(millis);
+        while let Ok(Some(msg)) =
+            tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), self.rx.recv()).await
+        {
+            self.send(msg);
+        }
+    }
+
+    fn pod_names(&self) -> Vec<String> {
+        self.state.index.keys.iter().map(|(_, name)| name.clone()).collect()
+    }
+}
+
+fn synced(state: &State) -> bool {
+    state.view_synced() && state.view_states().iter().all(|(_, s)| *s == WatchState::Live)
+}
+
+fn pod(name: &str) -> serde_json::Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "acme", "labels": {"app": "probe"}},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}
+    })
+}
+
+#[tokio::test]
+async fn a_view_costs_one_list_and_one_watch_and_nothing_while_idle() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    ui.until(10, "the pod list", synced).await;
+    assert!(!ui.state.index.keys.is_empty(), "the acme namespace has pods");
+    ui.settle(300).await;
+    assert_eq!(sim.count("list", "pods"), 1, "{:?}", sim.counts());
+    assert_eq!(sim.count("watch", "pods"), 1, "{:?}", sim.counts());
+    let before = sim.total_requests();
+    ui.settle(2_000).await;
+    assert_eq!(sim.total_requests(), before, "an idle view makes no requests: {:?}", sim.counts());
+
+    // Another view adds exactly its own list and watch; going back to pods reuses the running watch.
+    ui.send(Msg::Key(key(':')));
+    for c in "deploy".chars() {
+        ui.send(Msg::Key(key(c)));
+    }
+    ui.send(Msg::Key(enter()));
+    ui.until(10, "the deployment list", synced).await;
+    ui.settle(300).await;
+    assert_eq!(ui.state.view.kind, Kind::Deployment);
+    assert_eq!((sim.count("list", "deployments"), sim.count("watch", "deployments")), (1, 1));
+    ui.send(Msg::Key(esc()));
+    assert_eq!(ui.state.view.kind, Kind::Pod);
+    ui.settle(300).await;
+    assert_eq!((sim.count("list", "pods"), sim.count("watch", "pods")), (1, 1), "{:?}", sim.counts());
+}
+
+#[tokio::test]
+async fn created_and_deleted_pods_show_up_live() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    ui.until(10, "the pod list", synced).await;
+    sim.upsert(pod("zz-probe")).expect("create");
+    ui.until(5, "the new pod", |s| s.index.keys.iter().any(|(_, n)| n == "zz-probe")).await;
+    sim.delete("v1", "Pod", Some("acme"), "zz-probe").expect("delete");
+    ui.until(10, "the pod to go", |s| !s.index.keys.iter().any(|(_, n)| n == "zz-probe")).await;
+}
+
+#[tokio::test]
+async fn dev_may_not_list_pods_cluster_wide_and_falls_back_to_their_namespace() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "dev", Some(Scope::All)).await;
+    ui.until(10, "the fallback", |s| s.fallback.contains_key(&Kind::Pod)).await;
+    let fallback = ui.state.fallback[&Kind::Pod].clone();
+    assert_eq!(fallback.namespaces, vec!["acme".to_string()]);
+    assert!(fallback.how.contains("you may not list namespaces"), "{}", fallback.how);
+    ui.until(10, "the pods of acme", synced).await;
+    assert!(!ui.state.index.keys.is_empty());
+    // The cluster-wide attempt was refused with the server's own words.
+    let forbidden = ui.state.pods.scope(&Scope::All).map(|s| s.state.clone());
+    match forbidden {
+        Some(WatchState::Forbidden { message }) => assert_eq!(
+            message,
+            "pods is forbidden: User \"dev\" cannot list resource \"pods\" in API group \"\" at the cluster scope"
+        ),
+        other => panic!("expected forbidden, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dev_is_refused_a_kind_outside_their_role_and_the_rest_keeps_working() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "dev", Some(Scope::Namespace("kube-system".into()))).await;
+    ui.until(10, "forbidden", |s| s.view_states().iter().any(|(_, st)| matches!(st, WatchState::Forbidden { .. })))
+        .await;
+    // Switching to a namespace dev may read works at once.
+    ui.send(Msg::Key(key(':')));
+    for c in "ns acme".chars() {
+        ui.send(Msg::Key(key(c)));
+    }
+    ui.send(Msg::Key(enter()));
+    ui.until(10, "acme pods", synced).await;
+    assert!(!ui.pod_names().is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_resource_version_leads_to_a_relist() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    ui.until(10, "the pod list", synced).await;
+    assert_eq!(sim.count("list", "pods"), 1);
+    // A long outage: while mosaic cannot reach the server, objects change and the server compacts its history,
+    // so the watch cannot resume from mosaic's resourceVersion.
+    sim.stop().await;
+    sim.upsert(pod("during-outage")).expect("create");
+    sim.compact();
+    sim.restart().await.expect("restart");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.count("list", "pods") < 2 && Instant::now() < deadline {
+        ui.settle(100).await;
+    }
+    assert_eq!(sim.count("list", "pods"), 2, "410 Gone makes the watch relist: {:?}", sim.counts());
+    ui.until(10, "the relisted pods", |s| synced(s) && s.index.keys.iter().any(|(_, n)| n == "during-outage")).await;
+    sim.upsert(pod("after-relist")).expect("create");
+    ui.until(5, "a pod created after the relist", |s| s.index.keys.iter().any(|(_, n)| n == "after-relist")).await;
+}
+
+#[tokio::test]
+async fn a_server_restart_shows_reconnecting_then_recovers() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    ui.until(10, "the pod list", synced).await;
+    let shown = ui.pod_names();
+    sim.stop().await;
+    ui.until(10, "reconnecting", |s| {
+        s.view_states().iter().any(|(_, st)| matches!(st, WatchState::Reconnecting { .. }))
+    })
+    .await;
+    assert_eq!(ui.pod_names(), shown, "the last known pods stay while reconnecting");
+    sim.restart().await.expect("restart");
+    ui.until(20, "live again", synced).await;
+    sim.upsert(pod("after-restart")).expect("create");
+    ui.until(5, "a pod created after the restart", |s| s.index.keys.iter().any(|(_, n)| n == "after-restart")).await;
+}
+
+#[tokio::test]
+async fn switching_context_rebuilds_the_client_and_restarts_watches() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    ui.until(10, "the pod list", synced).await;
+    ui.send(Msg::Key(key(':')));
+    for c in "ctx sim-dev".chars() {
+        ui.send(Msg::Key(key(c)));
+    }
+    ui.send(Msg::Key(enter()));
+    ui.until(10, "the switch", |s| s.context.context == "sim-dev").await;
+    ui.until(10, "dev's pod list", synced).await;
+    assert_eq!(ui.state.epoch, 2);
+    assert_eq!(sim.count("list", "pods"), 2, "{:?}", sim.counts());
+}
+
+fn key(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
+}
+
+fn enter() -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Enter, crossterm::event::KeyModifiers::NONE)
+}
+
+fn esc() -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Esc, crossterm::event::KeyModifiers::NONE)
+}
