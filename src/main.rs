@@ -11,7 +11,8 @@ use mosaic::{demo, logging, paths, store, tui, ui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log = logging::init(&paths::state_dir());
+    let log = logging::init(&paths::state_dir());
+    install_panic_message(log.as_ref().map(|(_, path)| path.clone()));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("Could not start mosaic's runtime: {e}")),
@@ -28,6 +29,16 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("{e:#}")),
     }
+}
+
+/// A bug should still leave a usable terminal and a message that says where the details are. The terminal is
+/// restored by ratatui's hook, which runs before this one.
+fn install_panic_message(log: Option<std::path::PathBuf>) {
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!("panic: {info}");
+        let where_ = log.as_ref().map(|p| format!(" Details are in {}.", p.display())).unwrap_or_default();
+        eprintln!("mosaic hit a bug and stopped: {info}.{where_} Please report it.");
+    }));
 }
 
 /// One clear message, no backtrace, exit code 1.

@@ -1,5 +1,6 @@
 //! The cluster layer: kubeconfig and contexts, the client, watches, and permission answers.
 pub mod client;
+pub mod discovery;
 pub mod errors;
 pub mod kinds;
 pub mod kubeconfig;
