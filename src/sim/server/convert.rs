@@ -28,12 +28,15 @@ pub fn to_served(res: &Resource, stored: &Value, flavour: Flavour) -> Value {
 
 /// An incoming object in its stored shape: events.k8s.io events become core events.
 pub fn to_storage(res: &Resource, mut incoming: Value) -> Value {
-    if res.storage == registry::EVENTS && !res.group.is_empty() {
+    let api_version = if res.storage == registry::EVENTS && !res.group.is_empty() {
         incoming = v1_event_to_core(&incoming);
-    }
+        "v1".to_string()
+    } else {
+        res.api_version()
+    };
     if let Value::Object(map) = &mut incoming {
         map.insert("kind".into(), json!(res.kind));
-        map.insert("apiVersion".into(), json!(res.api_version()));
+        map.insert("apiVersion".into(), json!(api_version));
     }
     // selfLink is derived on the way out; a copied 1.19 object must not carry a stale one.
     meta::metadata_mut(&mut incoming).remove("selfLink");

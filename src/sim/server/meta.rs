@@ -73,18 +73,11 @@ pub fn labels(obj: &Value) -> Option<&Map<String, Value>> {
 }
 
 pub fn has_finalizers(obj: &Value) -> bool {
-    metadata(obj)
-        .and_then(|m| m.get("finalizers"))
-        .and_then(Value::as_array)
-        .is_some_and(|f| !f.is_empty())
+    metadata(obj).and_then(|m| m.get("finalizers")).and_then(Value::as_array).is_some_and(|f| !f.is_empty())
 }
 
 pub fn is_terminating(obj: &Value) -> bool {
     meta_str(obj, "deletionTimestamp").is_some()
-}
-
-pub fn generation(obj: &Value) -> Option<i64> {
-    metadata(obj).and_then(|m| m.get("generation")).and_then(Value::as_i64)
 }
 
 pub fn str_at<'a>(obj: &'a Value, path: &[&str]) -> Option<&'a str> {

@@ -81,7 +81,9 @@ pub fn access_review(user: &SimUser, request: &Value, manager: &str) -> Value {
         };
         match allowing_rule(user, &attrs) {
             Some(rule) => json!({"allowed": true, "reason": format!("RBAC: allowed by {}", source(rule))}),
-            None if is_self_review(&attrs) => json!({"allowed": true, "reason": "RBAC: allowed by ClusterRoleBinding \"system:basic-user\" of ClusterRole \"system:basic-user\" to Group \"system:authenticated\""}),
+            None if is_self_review(&attrs) => {
+                json!({"allowed": true, "reason": "RBAC: allowed by ClusterRoleBinding \"system:basic-user\" of ClusterRole \"system:basic-user\" to Group \"system:authenticated\""})
+            }
             None => json!({"allowed": false}),
         }
     } else {
@@ -110,7 +112,8 @@ fn managed_entry(spec: &Value, manager: &str) -> Value {
         for key in attrs.keys() {
             inner.insert(format!("f:{key}"), json!({}));
         }
-        let which = if spec.get("resourceAttributes").is_some() { "f:resourceAttributes" } else { "f:nonResourceAttributes" };
+        let which =
+            if spec.get("resourceAttributes").is_some() { "f:resourceAttributes" } else { "f:nonResourceAttributes" };
         fields.insert(which.into(), Value::Object(inner));
     }
     json!({
@@ -180,8 +183,20 @@ mod tests {
             token: "dev-token".into(),
             groups: vec!["devs".into()],
             rules: vec![
-                rule(&["authorization.k8s.io"], &["selfsubjectaccessreviews", "selfsubjectrulesreviews"], &["create"], None, "basic"),
-                rule(&[""], &["pods", "events", "services", "endpoints"], &["get", "list", "watch"], Some(&["acme"]), source),
+                rule(
+                    &["authorization.k8s.io"],
+                    &["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                    &["create"],
+                    None,
+                    "basic",
+                ),
+                rule(
+                    &[""],
+                    &["pods", "events", "services", "endpoints"],
+                    &["get", "list", "watch"],
+                    Some(&["acme"]),
+                    source,
+                ),
                 rule(&["apps"], &["deployments", "replicasets"], &["get", "list", "watch"], Some(&["acme"]), source),
             ],
         }
@@ -211,7 +226,12 @@ mod tests {
     #[test]
     fn access_reviews_match_the_fixtures() {
         let dev = dev();
-        for name in ["ssar-dev-list-pods.json", "ssar-dev-create-pods.json", "ssar-dev-list-secrets.json", "ssar-dev-patch-deployments.json"] {
+        for name in [
+            "ssar-dev-list-pods.json",
+            "ssar-dev-create-pods.json",
+            "ssar-dev-list-secrets.json",
+            "ssar-dev-patch-deployments.json",
+        ] {
             let expected = fixture(name);
             let request = json!({"spec": expected["spec"].clone()});
             let mut answer = access_review(&dev, &request, "curl");

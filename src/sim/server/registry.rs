@@ -11,7 +11,7 @@ pub enum Served {
 }
 
 /// A subresource such as `pods/log` or `deployments/scale`.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Subresource {
     pub name: &'static str,
     /// `None` is the parent's kind.
@@ -22,7 +22,7 @@ pub struct Subresource {
 }
 
 /// One served resource (group, version, plural) and how it is stored.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Resource {
     pub group: &'static str,
     pub version: &'static str,
@@ -44,20 +44,12 @@ pub struct Resource {
 
 impl Resource {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
 
     /// `deployments.apps`, or `pods` for the core group: how errors name the resource.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() {
-            self.plural.to_string()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        }
+        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
     }
 
     pub fn subresource(&self, name: &str) -> Option<&'static Subresource> {
@@ -113,7 +105,14 @@ const POD_SUBRESOURCES: &[Subresource] = &[
 ];
 
 /// A compact way to write a row; the defaults are those of most rows.
-const fn row(group: &'static str, version: &'static str, plural: &'static str, singular: &'static str, kind: &'static str, storage: &'static str) -> Resource {
+const fn row(
+    group: &'static str,
+    version: &'static str,
+    plural: &'static str,
+    singular: &'static str,
+    kind: &'static str,
+    storage: &'static str,
+) -> Resource {
     Resource {
         group,
         version,
@@ -138,7 +137,10 @@ pub static RESOURCES: &[Resource] = &[
     Resource { short_names: &["cm"], ..row("", "v1", "configmaps", "configmap", "ConfigMap", "core/configmaps") },
     Resource { short_names: &["ep"], ..row("", "v1", "endpoints", "endpoints", "Endpoints", "core/endpoints") },
     Resource { short_names: &["ev"], ..row("", "v1", "events", "event", "Event", EVENTS) },
-    Resource { short_names: &["limits"], ..row("", "v1", "limitranges", "limitrange", "LimitRange", "core/limitranges") },
+    Resource {
+        short_names: &["limits"],
+        ..row("", "v1", "limitranges", "limitrange", "LimitRange", "core/limitranges")
+    },
     Resource {
         namespaced: false,
         verbs: NO_DELETECOLLECTION,
@@ -155,7 +157,14 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         short_names: &["pvc"],
         subresources: WITH_STATUS,
-        ..row("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", "core/persistentvolumeclaims")
+        ..row(
+            "",
+            "v1",
+            "persistentvolumeclaims",
+            "persistentvolumeclaim",
+            "PersistentVolumeClaim",
+            "core/persistentvolumeclaims",
+        )
     },
     Resource {
         namespaced: false,
@@ -175,7 +184,14 @@ pub static RESOURCES: &[Resource] = &[
         categories: ALL_CATEGORY,
         subresources: WITH_SCALE_STATUS,
         generation: true,
-        ..row("", "v1", "replicationcontrollers", "replicationcontroller", "ReplicationController", "core/replicationcontrollers")
+        ..row(
+            "",
+            "v1",
+            "replicationcontrollers",
+            "replicationcontroller",
+            "ReplicationController",
+            "core/replicationcontrollers",
+        )
     },
     Resource {
         short_names: &["quota"],
@@ -183,7 +199,10 @@ pub static RESOURCES: &[Resource] = &[
         ..row("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", "core/resourcequotas")
     },
     row("", "v1", "secrets", "secret", "Secret", "core/secrets"),
-    Resource { short_names: &["sa"], ..row("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", "core/serviceaccounts") },
+    Resource {
+        short_names: &["sa"],
+        ..row("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", "core/serviceaccounts")
+    },
     Resource {
         verbs: NO_DELETECOLLECTION,
         short_names: &["svc"],
@@ -227,12 +246,26 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         namespaced: false,
         verbs: CREATE,
-        ..row("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", "authorization/ssar")
+        ..row(
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectaccessreviews",
+            "selfsubjectaccessreview",
+            "SelfSubjectAccessReview",
+            "authorization/ssar",
+        )
     },
     Resource {
         namespaced: false,
         verbs: CREATE,
-        ..row("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", "authorization/ssrr")
+        ..row(
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectrulesreviews",
+            "selfsubjectrulesreview",
+            "SelfSubjectRulesReview",
+            "authorization/ssrr",
+        )
     },
     // autoscaling/v1
     Resource {
@@ -240,7 +273,14 @@ pub static RESOURCES: &[Resource] = &[
         categories: ALL_CATEGORY,
         subresources: WITH_STATUS,
         generation: true,
-        ..row("autoscaling", "v1", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", "autoscaling/horizontalpodautoscalers")
+        ..row(
+            "autoscaling",
+            "v1",
+            "horizontalpodautoscalers",
+            "horizontalpodautoscaler",
+            "HorizontalPodAutoscaler",
+            "autoscaling/horizontalpodautoscalers",
+        )
     },
     // batch
     Resource {
@@ -269,7 +309,14 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         namespaced: false,
         generation: true,
-        ..row("networking.k8s.io", "v1", "ingressclasses", "ingressclass", "IngressClass", "networking.k8s.io/ingressclasses")
+        ..row(
+            "networking.k8s.io",
+            "v1",
+            "ingressclasses",
+            "ingressclass",
+            "IngressClass",
+            "networking.k8s.io/ingressclasses",
+        )
     },
     Resource {
         short_names: &["ing"],
@@ -280,7 +327,14 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         short_names: &["netpol"],
         generation: true,
-        ..row("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", "networking.k8s.io/networkpolicies")
+        ..row(
+            "networking.k8s.io",
+            "v1",
+            "networkpolicies",
+            "networkpolicy",
+            "NetworkPolicy",
+            "networking.k8s.io/networkpolicies",
+        )
     },
     // policy
     Resource {
@@ -288,19 +342,40 @@ pub static RESOURCES: &[Resource] = &[
         subresources: WITH_STATUS,
         generation: true,
         served: Served::OnlyModern,
-        ..row("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "policy/poddisruptionbudgets")
+        ..row(
+            "policy",
+            "v1",
+            "poddisruptionbudgets",
+            "poddisruptionbudget",
+            "PodDisruptionBudget",
+            "policy/poddisruptionbudgets",
+        )
     },
     Resource {
         short_names: &["pdb"],
         subresources: WITH_STATUS,
         generation: true,
         served: Served::OnlyV1_19,
-        ..row("policy", "v1beta1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "policy/poddisruptionbudgets")
+        ..row(
+            "policy",
+            "v1beta1",
+            "poddisruptionbudgets",
+            "poddisruptionbudget",
+            "PodDisruptionBudget",
+            "policy/poddisruptionbudgets",
+        )
     },
     // rbac.authorization.k8s.io/v1
     Resource {
         namespaced: false,
-        ..row("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", "rbac/clusterrolebindings")
+        ..row(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "clusterrolebindings",
+            "clusterrolebinding",
+            "ClusterRoleBinding",
+            "rbac/clusterrolebindings",
+        )
     },
     Resource {
         namespaced: false,
@@ -321,13 +396,27 @@ pub static RESOURCES: &[Resource] = &[
         categories: &["api-extensions"],
         subresources: WITH_STATUS,
         generation: true,
-        ..row("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", "apiextensions/customresourcedefinitions")
+        ..row(
+            "apiextensions.k8s.io",
+            "v1",
+            "customresourcedefinitions",
+            "customresourcedefinition",
+            "CustomResourceDefinition",
+            "apiextensions/customresourcedefinitions",
+        )
     },
     // scheduling.k8s.io/v1
     Resource {
         namespaced: false,
         short_names: &["pc"],
-        ..row("scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", "scheduling/priorityclasses")
+        ..row(
+            "scheduling.k8s.io",
+            "v1",
+            "priorityclasses",
+            "priorityclass",
+            "PriorityClass",
+            "scheduling/priorityclasses",
+        )
     },
     // coordination.k8s.io/v1
     row("coordination.k8s.io", "v1", "leases", "lease", "Lease", "coordination/leases"),
@@ -395,10 +484,7 @@ pub fn for_object(api_version: &str, kind: &str) -> Option<&'static Resource> {
         None => ("", api_version),
     };
     let same_kind = |r: &&Resource| r.group == group && r.kind == kind;
-    RESOURCES
-        .iter()
-        .find(|r| same_kind(r) && r.version == version)
-        .or_else(|| RESOURCES.iter().find(same_kind))
+    RESOURCES.iter().find(|r| same_kind(r) && r.version == version).or_else(|| RESOURCES.iter().find(same_kind))
 }
 
 /// The row that serves a storage table on this flavour, preferring the core group (events).

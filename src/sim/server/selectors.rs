@@ -27,7 +27,9 @@ impl LabelSelector {
             .into_iter()
             .map(str::trim)
             .filter(|r| !r.is_empty())
-            .map(|r| parse_requirement(r).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}"))))
+            .map(|r| {
+                parse_requirement(r).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))
+            })
             .collect::<Result<_, _>>()?;
         Ok(LabelSelector { requirements })
     }
@@ -71,8 +73,7 @@ fn split_top_level(text: &str) -> Vec<&str> {
 }
 
 fn valid_key(key: &str) -> Result<String, String> {
-    let ok = !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
     if ok { Ok(key.to_string()) } else { Err(format!("invalid label key \"{key}\"")) }
 }
 

@@ -58,7 +58,8 @@ impl ApiError {
     }
 
     pub fn not_found(res: &Resource, name: &str) -> Self {
-        ApiError::new(404, "NotFound", format!("{} \"{name}\" not found", res.qualified())).with_details(res, Some(name))
+        ApiError::new(404, "NotFound", format!("{} \"{name}\" not found", res.qualified()))
+            .with_details(res, Some(name))
     }
 
     pub fn namespace_not_found(namespace: &str) -> Self {
@@ -89,8 +90,12 @@ impl ApiError {
     }
 
     pub fn precondition_failed(res: &Resource, name: &str, message: String) -> Self {
-        ApiError::new(409, "Conflict", format!("Operation cannot be fulfilled on {} \"{name}\": {message}", res.qualified()))
-            .with_details(res, Some(name))
+        ApiError::new(
+            409,
+            "Conflict",
+            format!("Operation cannot be fulfilled on {} \"{name}\": {message}", res.qualified()),
+        )
+        .with_details(res, Some(name))
     }
 
     pub fn forbidden(
@@ -149,12 +154,13 @@ impl ApiError {
         ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
     }
 
-    pub fn unsupported_media_type(content_type: &str) -> Self {
+    /// A body in a format the server does not read; `accepted` lists the media types it does.
+    pub fn unsupported_media_type(content_type: &str, accepted: &str) -> Self {
         ApiError::new(
             415,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {content_type:?})"
+                "the body of the request was in an unknown format ({content_type:?}) - accepted media types include: {accepted}"
             ),
         )
     }
@@ -190,9 +196,7 @@ pub fn json_response(code: StatusCode, body: &Value) -> Response<Body> {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = code;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     response
 }
 

@@ -57,7 +57,12 @@ pub struct PendingRemoval {
 }
 
 pub struct Store {
-    tables: HashMap<&'static str, BTreeMap<ObjKey, Value>>,
+    /// Every object, in no particular order: a slab the controllers read as one slice, without copying.
+    objects: Vec<Value>,
+    /// Where each slot of `objects` is filed (parallel to it).
+    slots: Vec<(&'static str, ObjKey)>,
+    /// Per storage table, the slot of each object, sorted like a real list.
+    tables: HashMap<&'static str, BTreeMap<ObjKey, usize>>,
     rv: u64,
     /// Watches and continue tokens from before this resourceVersion get 410 Expired.
     floor: u64,
@@ -67,6 +72,8 @@ pub struct Store {
     pub pending_removals: Vec<PendingRemoval>,
     /// Uids of pods whose grace period is over; they go as soon as their finalizers are gone.
     pub grace_over: HashSet<String>,
+    /// Set by every removal, so that the garbage collector only scans when an owner may have gone.
+    pub removed_since_gc: bool,
 }
 
 impl Default for Store {
@@ -79,6 +86,8 @@ impl Store {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         Store {
+            objects: Vec::new(),
+            slots: Vec::new(),
             tables: HashMap::new(),
             rv: FIRST_RESOURCE_VERSION,
             floor: FIRST_RESOURCE_VERSION,
@@ -86,6 +95,7 @@ impl Store {
             tx,
             pending_removals: Vec::new(),
             grace_over: HashSet::new(),
+            removed_since_gc: false,
         }
     }
 
@@ -108,24 +118,36 @@ impl Store {
     }
 
     pub fn get(&self, storage: &str, namespace: &str, name: &str) -> Option<&Value> {
-        self.tables.get(storage)?.get(&(namespace.to_string(), name.to_string()))
+        let slot = *self.tables.get(storage)?.get(&(namespace.to_string(), name.to_string()))?;
+        self.objects.get(slot)
     }
 
     /// Objects of a table, sorted by namespace then name; only one namespace when given.
-    pub fn list<'a>(&'a self, storage: &str, namespace: Option<&'a str>) -> impl Iterator<Item = (&'a ObjKey, &'a Value)> + 'a {
-        self.tables
-            .get(storage)
-            .into_iter()
-            .flat_map(|table| table.iter())
-            .filter(move |((ns, _), _)| namespace.is_none_or(|want| want == ns))
+    pub fn list<'a>(
+        &'a self,
+        storage: &str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a ObjKey, &'a Value)> + 'a {
+        let table = self.tables.get(storage);
+        let rows: Box<dyn Iterator<Item = (&'a ObjKey, &'a usize)> + 'a> = match (table, namespace) {
+            (None, _) => Box::new(std::iter::empty()),
+            (Some(table), None) => Box::new(table.iter()),
+            // Keys sort by namespace first, so one namespace is one contiguous range.
+            (Some(table), Some(ns)) => Box::new(
+                table.range((ns.to_string(), String::new())..).take_while(move |((key_ns, _), _)| key_ns == ns),
+            ),
+        };
+        rows.filter_map(move |(key, slot)| self.objects.get(*slot).map(|obj| (key, obj)))
     }
 
-    pub fn tables(&self) -> impl Iterator<Item = (&'static str, &BTreeMap<ObjKey, Value>)> {
-        self.tables.iter().map(|(k, v)| (*k, v))
+    /// Every object with its table and key, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'static str, &ObjKey, &Value)> {
+        self.slots.iter().zip(&self.objects).map(|((storage, key), obj)| (*storage, key, obj))
     }
 
-    pub fn all_objects(&self) -> Vec<Value> {
-        self.tables.values().flat_map(|t| t.values().cloned()).collect()
+    /// Every object, as the controllers read them.
+    pub fn objects(&self) -> &[Value] {
+        &self.objects
     }
 
     pub fn namespace_exists(&self, namespace: &str) -> bool {
@@ -139,11 +161,17 @@ impl Store {
         meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));
         let namespace = meta::namespace(&obj).unwrap_or_default().to_string();
         let name = meta::name(&obj).unwrap_or_default().to_string();
-        let previous = self
-            .tables
-            .entry(storage)
-            .or_default()
-            .insert((namespace.clone(), name), obj.clone());
+        let key = (namespace.clone(), name);
+        let existing = self.tables.get(storage).and_then(|table| table.get(&key)).copied();
+        let previous = match existing.and_then(|slot| self.objects.get_mut(slot)) {
+            Some(current) => Some(std::mem::replace(current, obj.clone())),
+            None => {
+                self.objects.push(obj.clone());
+                self.slots.push((storage, key.clone()));
+                self.tables.entry(storage).or_default().insert(key, self.objects.len() - 1);
+                None
+            }
+        };
         let kind = if previous.is_some() { EventType::Modified } else { EventType::Added };
         self.emit(WatchEvent {
             rv,
@@ -159,7 +187,19 @@ impl Store {
     /// Remove an object; the DELETED event carries it with a fresh resourceVersion, as a real server's does.
     pub fn remove(&mut self, storage: &'static str, namespace: &str, name: &str) -> Option<Value> {
         let key = (namespace.to_string(), name.to_string());
-        let mut obj = self.tables.get_mut(storage)?.remove(&key)?;
+        let slot = self.tables.get_mut(storage)?.remove(&key)?;
+        if slot >= self.objects.len() {
+            return None;
+        }
+        let mut obj = self.objects.swap_remove(slot);
+        self.slots.swap_remove(slot);
+        // The last object moved into the freed slot: file it under its new slot.
+        if let Some((moved_storage, moved_key)) = self.slots.get(slot)
+            && let Some(entry) = self.tables.get_mut(moved_storage).and_then(|table| table.get_mut(moved_key))
+        {
+            *entry = slot;
+        }
+        self.removed_since_gc = true;
         self.rv += 1;
         let rv = self.rv;
         meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));
@@ -211,12 +251,7 @@ mod tests {
         assert_eq!(meta::resource_version(&a), Some("1001"));
         store.put("core/pods", pod("a"));
         store.remove("core/pods", "acme", "a");
-        let kinds: Vec<_> = store
-            .history_since("core/pods", 1000)
-            .expect("history")
-            .iter()
-            .map(|e| e.kind)
-            .collect();
+        let kinds: Vec<_> = store.history_since("core/pods", 1000).expect("history").iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![EventType::Added, EventType::Modified, EventType::Deleted]);
         assert_eq!(rx.try_recv().map(|e| e.rv).ok(), Some(1001));
         assert_eq!(store.history_since("core/pods", 1002).map(|h| h.len()), Ok(1));
@@ -229,6 +264,22 @@ mod tests {
         store.compact();
         assert_eq!(store.history_since("core/pods", 1000).map(|h| h.len()), Err(1001));
         assert_eq!(store.history_since("core/pods", 1001).map(|h| h.len()), Ok(0));
+    }
+
+    #[test]
+    fn removals_keep_the_slab_consistent() {
+        let mut store = Store::new();
+        for name in ["a", "b", "c", "d"] {
+            store.put("core/pods", pod(name));
+        }
+        store.remove("core/pods", "acme", "a");
+        store.remove("core/pods", "acme", "c");
+        let names: Vec<_> =
+            store.list("core/pods", Some("acme")).map(|(_, o)| meta::name(o).unwrap_or_default().to_string()).collect();
+        assert_eq!(names, ["b", "d"]);
+        assert_eq!(store.objects().len(), 2);
+        assert!(store.get("core/pods", "acme", "d").is_some() && store.get("core/pods", "acme", "a").is_none());
+        assert_eq!(store.entries().count(), 2);
     }
 
     #[test]
