@@ -173,10 +173,10 @@ async fn fallback_namespaces(session: &Session, kind: Kind) -> (Vec<String>, Str
         Ok(list) => list.items.iter().map(|n| n.name_any()).collect(),
         Err(err) => {
             let why = match Failure::from_kube(&err) {
-                Failure::Forbidden(_) => "you may not list namespaces either",
+                Failure::Forbidden(_) => "you may not list namespaces",
                 _ => "namespaces could not be listed",
             };
-            return (vec![own.clone()], format!("{why}, so only your context's namespace {own}"));
+            return (vec![own], format!("your context's namespace ({why})"));
         }
     };
     let checks = names.iter().map(|ns| {
@@ -187,7 +187,7 @@ async fn fallback_namespaces(session: &Session, kind: Kind) -> (Vec<String>, Str
     let allowed: Vec<String> =
         answers.into_iter().filter_map(|(ns, answer)| matches!(answer, Ok(a) if a.allowed).then_some(ns)).collect();
     if allowed.is_empty() {
-        return (vec![own.clone()], format!("no namespace allows it, so your context's namespace {own}"));
+        return (vec![own], "your context's namespace (no namespace allows it)".into());
     }
     (allowed, "the namespaces you may list".into())
 }

@@ -166,11 +166,7 @@ impl State {
             && let Some(fb) = self.fallback.get(&kind)
         {
             let names = if fb.namespaces.is_empty() { "none".to_string() } else { fb.namespaces.join(", ") };
-            return Some(format!(
-                "Listing {} cluster-wide is forbidden for you; showing {names} ({}).",
-                kind.plural(),
-                fb.how
-            ));
+            return Some(format!("Cluster-wide {} are forbidden for you; showing {names}: {}.", kind.plural(), fb.how));
         }
         self.notices.first().cloned()
     }

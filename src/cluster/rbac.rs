@@ -17,6 +17,8 @@ pub struct AccessQuery {
     pub resource: String,
     pub subresource: Option<String>,
     pub namespace: Option<String>,
+    /// A cluster-scoped kind (nodes, namespaces): no namespace flag at all in the can-i line.
+    pub cluster_scoped: bool,
 }
 
 impl AccessQuery {
@@ -31,7 +33,14 @@ impl AccessQuery {
             resource,
             subresource,
             namespace: namespace.map(str::to_string),
+            cluster_scoped: false,
         }
+    }
+
+    pub fn cluster_scoped(mut self) -> Self {
+        self.cluster_scoped = true;
+        self.namespace = None;
+        self
     }
 
     /// `kubectl auth can-i list pods -n shop`, which the user can run to check for themselves.
@@ -50,6 +59,7 @@ impl AccessQuery {
                 scope = ns.clone();
                 args.extend(["-n", &scope]);
             }
+            None if self.cluster_scoped => {}
             None => args.push("-A"),
         }
         args.extend(["--context", context]);
@@ -118,5 +128,7 @@ mod tests {
         assert_eq!(q.can_i_command("prod"), "kubectl auth can-i patch deployments.apps/scale -n shop --context prod");
         let q = AccessQuery::new("list", "", "pods", None);
         assert_eq!(q.can_i_command("my ctx"), "kubectl auth can-i list pods -A --context 'my ctx'");
+        let q = AccessQuery::new("list", "", "namespaces", None).cluster_scoped();
+        assert_eq!(q.can_i_command("c"), "kubectl auth can-i list namespaces --context c");
     }
 }

@@ -158,12 +158,16 @@ fn render_empty(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some((scope, message)) = forbidden.first() {
         let user = state.user_from(message);
         let where_ = match scope {
-            Scope::All => "in any namespace (cluster-wide)".to_string(),
-            Scope::Namespace(ns) => format!("in namespace {ns}"),
+            Scope::All if !kind.namespaced() => String::new(),
+            Scope::All => " in any namespace (cluster-wide)".to_string(),
+            Scope::Namespace(ns) => format!(" in namespace {ns}"),
         };
-        let query = AccessQuery::new("list", kind.group(), plural, scope.namespace());
+        let mut query = AccessQuery::new("list", kind.group(), plural, scope.namespace());
+        if !kind.namespaced() {
+            query = query.cluster_scoped();
+        }
         lines.push(Line::styled(
-            format!("  You (user {user}) may not list {plural} {where_}."),
+            format!("  You (user {user}) may not list {plural}{where_}."),
             Style::default().fg(theme.status_error).add_modifier(Modifier::BOLD),
         ));
         lines.push(Line::raw(""));
