@@ -1,1 +1,127 @@
-//! action layer
+//! Every change mosaic makes to a cluster, as one enum with two faces over the same fields:
+//! [`Action::plan`], the kubectl command that does the same thing (what the user sees, copies and confirms),
+//! and [`Action::execute`], the API request that really runs. A test per variant pins both, so the shown
+//! command cannot drift from what runs. Read-only mode and RBAC are enforced by [`run`], never only in the UI.
+mod diff;
+mod error;
+mod execute;
+mod gate;
+mod plan;
+mod rollback;
+mod targets;
+
+use crate::cluster::rbac::AccessQuery;
+
+pub use diff::diff;
+pub use error::ActionError;
+pub use gate::{check, run};
+pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
+
+/// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanCtx {
+    /// The kubeconfig context (`--context`).
+    pub context: String,
+    /// The session's namespace: rendered for cluster-scoped targets, which carry none of their own.
+    pub namespace: String,
+}
+
+/// How careful the user should be. The text says why, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Danger {
+    Safe,
+    Caution(String),
+    Dangerous(String),
+}
+
+/// The face of an action the user sees before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// `["kubectl", "--context", "prod", "-n", "shop", "scale", "deployment/web", "--replicas=3"]`
+    pub argv: Vec<String>,
+    /// `argv` shell-quoted: safe to paste into a POSIX shell.
+    pub command: String,
+    /// `Scale deployment web in shop to 3 replicas (now 2)`
+    pub summary: String,
+    pub danger: Danger,
+    /// Whether it changes the cluster (refused in read-only mode).
+    pub mutating: bool,
+    /// The permission the main request of `execute` needs.
+    pub permission: AccessQuery,
+}
+
+/// Every change to the cluster, and every read an action view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `kubectl scale`: a merge patch of the `scale` subresource.
+    Scale {
+        kind: ScaleKind,
+        namespace: String,
+        name: String,
+        replicas: i32,
+        /// The replicas the user saw, for the summary and danger.
+        current: Option<i32>,
+        /// Only scale if the object still has this resourceVersion (`kubectl scale --resource-version`);
+        /// otherwise the server answers 409 and nothing changes.
+        resource_version: Option<String>,
+    },
+    /// `kubectl rollout restart`: stamps `kubectl.kubernetes.io/restartedAt` on the pod template.
+    RolloutRestart { kind: WorkloadKind, namespace: String, name: String },
+    /// `kubectl set image`: a strategic-merge patch of one container's image.
+    SetImage { kind: WorkloadKind, namespace: String, name: String, container: String, image: String },
+    /// `kubectl rollout undo`: puts back the pod template of an older ReplicaSet of a Deployment.
+    Rollback {
+        namespace: String,
+        /// The Deployment.
+        name: String,
+        /// `None` is the previous revision.
+        to_revision: Option<i64>,
+    },
+    /// `kubectl delete pod`.
+    DeletePod {
+        namespace: String,
+        name: String,
+        /// Seconds; `Some(0)` is a forced deletion (`--grace-period=0 --force`), as kubectl requires.
+        grace_period: Option<u32>,
+        /// The pod's controller as the caller last saw it (decides the danger); `None` means a bare pod.
+        controller: Option<PodController>,
+    },
+    /// `kubectl describe`: read-only; `execute` returns the object for the UI to render.
+    Describe { target: ObjectRef },
+    /// `kubectl get -o yaml`: read-only; `execute` returns the object.
+    Yaml { target: ObjectRef },
+}
+
+/// How `execute` sends its requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// Server-side dry run (`dryRun=All`): validated and admitted, not stored; the would-be object comes back.
+    pub dry_run: bool,
+    /// `fieldManager` on every mutating request.
+    pub field_manager: &'static str,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions { dry_run: false, field_manager: FIELD_MANAGER }
+    }
+}
+
+/// The field manager mosaic's changes are recorded under.
+pub const FIELD_MANAGER: &str = "mosaic";
+
+/// What an executed action produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The object before and after (after a dry run: what it would become), without `managedFields`.
+    Changed {
+        summary: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    },
+    /// A read: the object as served, without `managedFields`.
+    Object(serde_json::Value),
+    Deleted {
+        summary: String,
+    },
+}

@@ -1,0 +1,214 @@
+//! The face the user sees: the kubectl command that does what `execute` does, with a summary and a danger.
+use super::targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
+use super::{Action, Danger, Plan, PlanCtx};
+use crate::cluster::rbac::AccessQuery;
+
+impl Action {
+    /// The kubectl equivalent, always with `--context` and `-n` first so a pasted line hits the same objects.
+    pub fn plan(&self, ctx: &PlanCtx) -> Plan {
+        match self {
+            Action::Scale { kind, namespace, name, replicas, current, resource_version } => {
+                let workload = WorkloadKind::from(*kind);
+                let mut verb =
+                    vec!["scale".to_string(), format!("{}/{name}", workload.noun()), format!("--replicas={replicas}")];
+                if let Some(rv) = resource_version {
+                    verb.push(format!("--resource-version={rv}"));
+                }
+                let now = current.map(|c| format!(" (now {c})")).unwrap_or_default();
+                Plan::new(
+                    kubectl(ctx, namespace, verb),
+                    format!("Scale {} {name} in {namespace} to {}{now}", workload.noun(), replicas_text(*replicas)),
+                    scale_danger(*replicas, *current),
+                    true,
+                    AccessQuery::new("patch", "apps", &format!("{}/scale", scale_plural(*kind)), Some(namespace)),
+                )
+            }
+            Action::RolloutRestart { kind, namespace, name } => Plan::new(
+                kubectl(ctx, namespace, ["rollout".into(), "restart".into(), format!("{}/{name}", kind.noun())]),
+                format!("Restart every pod of {} {name} in {namespace}", kind.noun()),
+                Danger::Caution(restart_reason(*kind).into()),
+                true,
+                workload_patch(*kind, namespace),
+            ),
+            Action::SetImage { kind, namespace, name, container, image } => Plan::new(
+                kubectl(
+                    ctx,
+                    namespace,
+                    ["set".into(), "image".into(), format!("{}/{name}", kind.noun()), format!("{container}={image}")],
+                ),
+                format!("Set the image of container {container} of {} {name} in {namespace} to {image}", kind.noun()),
+                Danger::Caution("it starts a rollout: every pod is replaced with the new image".into()),
+                true,
+                workload_patch(*kind, namespace),
+            ),
+            Action::Rollback { namespace, name, to_revision } => {
+                let mut verb = vec!["rollout".to_string(), "undo".into(), format!("deployment/{name}")];
+                let target = match to_revision {
+                    Some(revision) => {
+                        verb.push(format!("--to-revision={revision}"));
+                        format!("revision {revision}")
+                    }
+                    None => "the previous revision".to_string(),
+                };
+                Plan::new(
+                    kubectl(ctx, namespace, verb),
+                    format!("Roll deployment {name} in {namespace} back to {target}"),
+                    Danger::Caution(format!(
+                        "it starts a rollout: every pod is replaced with the template of {target}"
+                    )),
+                    true,
+                    workload_patch(WorkloadKind::Deployment, namespace),
+                )
+            }
+            Action::DeletePod { namespace, name, grace_period, controller } => {
+                let mut verb = vec!["delete".to_string(), "pod".into(), name.clone()];
+                let mut how = String::new();
+                match grace_period {
+                    // kubectl turns a bare `--grace-period=0` into 1 second; only `--force` makes it 0.
+                    Some(0) => {
+                        verb.extend(["--grace-period=0".into(), "--force".into()]);
+                        how = " at once, without waiting for its containers to stop".into();
+                    }
+                    Some(seconds) => {
+                        verb.push(format!("--grace-period={seconds}"));
+                        how = format!(" (grace period {seconds}s)");
+                    }
+                    None => {}
+                }
+                Plan::new(
+                    kubectl(ctx, namespace, verb),
+                    format!("Delete pod {name} in {namespace}{how}"),
+                    delete_danger(*grace_period, controller.as_ref()),
+                    true,
+                    AccessQuery::new("delete", "", "pods", Some(namespace)),
+                )
+            }
+            Action::Describe { target } => Plan::new(
+                kubectl(
+                    ctx,
+                    target_namespace(ctx, target),
+                    ["describe".into(), target.kubectl_type(), target.name.clone()],
+                ),
+                format!("Describe {}", target_words(target)),
+                Danger::Safe,
+                false,
+                read_query(target),
+            ),
+            Action::Yaml { target } => Plan::new(
+                kubectl(
+                    ctx,
+                    target_namespace(ctx, target),
+                    ["get".into(), target.kubectl_type(), target.name.clone(), "-o".into(), "yaml".into()],
+                ),
+                format!("Show the YAML of {}", target_words(target)),
+                Danger::Safe,
+                false,
+                read_query(target),
+            ),
+        }
+    }
+}
+
+impl Plan {
+    fn new(argv: Vec<String>, summary: String, danger: Danger, mutating: bool, permission: AccessQuery) -> Plan {
+        let command = shell_line(&argv);
+        Plan { argv, command, summary, danger, mutating, permission }
+    }
+}
+
+/// `argv` quoted for a POSIX shell by `shlex`, except plain flags and values (`--replicas=3`, `app:1.2`) that
+/// no shell expands after the command word: shlex quotes every `=`, which only matters before it.
+/// An argument with a NUL byte (which no process can receive) loses it.
+pub(crate) fn shell_line(argv: &[String]) -> String {
+    argv.iter()
+        .map(|arg| {
+            if is_plain(arg) {
+                return arg.clone();
+            }
+            match shlex::try_quote(arg) {
+                Ok(quoted) => quoted.into_owned(),
+                Err(_) => shlex::try_quote(&arg.replace('\0', "")).map(|q| q.into_owned()).unwrap_or_default(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Safe unquoted anywhere after the command word, in sh, bash and zsh (where a leading `=` expands).
+fn is_plain(arg: &str) -> bool {
+    !arg.is_empty()
+        && !arg.starts_with('=')
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | ',' | '+' | '='))
+}
+
+fn kubectl(ctx: &PlanCtx, namespace: &str, rest: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut argv: Vec<String> =
+        vec!["kubectl".into(), "--context".into(), ctx.context.clone(), "-n".into(), namespace.into()];
+    argv.extend(rest);
+    argv
+}
+
+fn target_namespace<'a>(ctx: &'a PlanCtx, target: &'a ObjectRef) -> &'a str {
+    target.namespace.as_deref().unwrap_or(&ctx.namespace)
+}
+
+fn target_words(target: &ObjectRef) -> String {
+    let kind = target.kind.to_lowercase();
+    match &target.namespace {
+        Some(ns) => format!("{kind} {} in {ns}", target.name),
+        None => format!("{kind} {}", target.name),
+    }
+}
+
+fn read_query(target: &ObjectRef) -> AccessQuery {
+    AccessQuery::new("get", &target.group, &target.plural, target.namespace.as_deref())
+}
+
+fn workload_patch(kind: WorkloadKind, namespace: &str) -> AccessQuery {
+    AccessQuery::new("patch", "apps", kind.plural(), Some(namespace))
+}
+
+fn scale_plural(kind: ScaleKind) -> &'static str {
+    WorkloadKind::from(kind).plural()
+}
+
+pub(crate) fn replicas_text(replicas: i32) -> String {
+    if replicas == 1 { "1 replica".into() } else { format!("{replicas} replicas") }
+}
+
+fn scale_danger(replicas: i32, current: Option<i32>) -> Danger {
+    match current {
+        _ if replicas == 0 => Danger::Dangerous("no pod will serve traffic".into()),
+        Some(now) if replicas < now => {
+            Danger::Caution(format!("fewer pods will serve traffic ({} instead of {now})", replicas))
+        }
+        _ => Danger::Safe,
+    }
+}
+
+fn restart_reason(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::Deployment => "every pod is replaced, a few at a time, as its rollout strategy allows",
+        WorkloadKind::StatefulSet => "every pod is replaced one at a time, from the highest ordinal down",
+        WorkloadKind::DaemonSet => "the pod on every node is replaced",
+    }
+}
+
+fn delete_danger(grace_period: Option<u32>, controller: Option<&PodController>) -> Danger {
+    let replaced_by = match controller {
+        None => None,
+        Some(c) if c.kind == "Job" => Some(format!("its Job {} starts a new pod if it has not finished yet", c.name)),
+        Some(c) => Some(format!("its controller will replace it ({} {})", c.kind, c.name)),
+    };
+    match (grace_period, replaced_by) {
+        (Some(0), replaced_by) => Danger::Dangerous(format!(
+            "a forced deletion removes the pod from the API while its containers may still run on the node, \
+             and {}",
+            replaced_by.unwrap_or_else(|| "nothing will recreate it".into())
+        )),
+        (_, None) => Danger::Dangerous("nothing will recreate it".into()),
+        (_, Some(reason)) => Danger::Caution(reason),
+    }
+}

@@ -1,0 +1,139 @@
+//! What an action points at: workload kinds, any object by reference, and a pod's controller.
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kube::discovery::ApiResource;
+
+use crate::cluster::Kind;
+
+/// Workloads with a `scale` subresource that mosaic scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScaleKind {
+    Deployment,
+    StatefulSet,
+}
+
+/// Workloads with a pod template that mosaic restarts or re-images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+impl From<ScaleKind> for WorkloadKind {
+    fn from(kind: ScaleKind) -> Self {
+        match kind {
+            ScaleKind::Deployment => WorkloadKind::Deployment,
+            ScaleKind::StatefulSet => WorkloadKind::StatefulSet,
+        }
+    }
+}
+
+impl WorkloadKind {
+    /// As kubectl and people say it: `deployment`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::DaemonSet => "daemonset",
+        }
+    }
+
+    /// The resource in URLs and RBAC rules: `deployments`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployments",
+            WorkloadKind::StatefulSet => "statefulsets",
+            WorkloadKind::DaemonSet => "daemonsets",
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+        }
+    }
+
+    pub(crate) fn api_resource(self) -> ApiResource {
+        api_resource("apps", "v1", self.kind(), self.plural())
+    }
+}
+
+/// Any object, named the way the API server routes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    /// `""` for the core group.
+    pub group: String,
+    pub version: String,
+    /// `Deployment`
+    pub kind: String,
+    /// `deployments`
+    pub plural: String,
+    /// `None` for cluster-scoped objects (nodes, namespaces).
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// Groups whose kinds kubectl resolves by their bare name without ambiguity.
+const BARE_NAME_GROUPS: [&str; 3] = ["", "apps", "batch"];
+
+impl ObjectRef {
+    /// An object of one of the kinds mosaic watches.
+    pub fn of(kind: Kind, namespace: Option<&str>, name: &str) -> ObjectRef {
+        let (version, kind_name) = match kind {
+            Kind::Pod => ("v1", "Pod"),
+            Kind::Deployment => ("v1", "Deployment"),
+            Kind::Service => ("v1", "Service"),
+            Kind::Event => ("v1", "Event"),
+            Kind::Namespace => ("v1", "Namespace"),
+        };
+        ObjectRef {
+            group: kind.group().into(),
+            version: version.into(),
+            kind: kind_name.into(),
+            plural: kind.plural().into(),
+            namespace: if kind.namespaced() { namespace.map(str::to_string) } else { None },
+            name: name.into(),
+        }
+    }
+
+    /// How kubectl is told the type: `deployment`, or `ingress.networking.k8s.io` outside the core groups,
+    /// so the line never depends on how the user's kubectl resolves short names.
+    pub fn kubectl_type(&self) -> String {
+        let kind = self.kind.to_lowercase();
+        if BARE_NAME_GROUPS.contains(&self.group.as_str()) { kind } else { format!("{kind}.{}", self.group) }
+    }
+
+    pub(crate) fn api_resource(&self) -> ApiResource {
+        api_resource(&self.group, &self.version, &self.kind, &self.plural)
+    }
+}
+
+/// The controller that owns a pod (its `ownerReferences` entry with `controller: true`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PodController {
+    /// `ReplicaSet`, `StatefulSet`, `DaemonSet`, `Job`, or a custom kind.
+    pub kind: String,
+    pub name: String,
+}
+
+impl PodController {
+    /// The controller among a pod's owner references, if it has one.
+    pub fn from_owners(owners: &[OwnerReference]) -> Option<PodController> {
+        owners
+            .iter()
+            .find(|o| o.controller == Some(true))
+            .map(|o| PodController { kind: o.kind.clone(), name: o.name.clone() })
+    }
+}
+
+fn api_resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: if group.is_empty() { version.into() } else { format!("{group}/{version}") },
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
