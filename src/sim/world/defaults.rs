@@ -61,9 +61,7 @@ pub(crate) fn pod_spec(spec: &mut Value) {
 /// A pod template: `metadata.creationTimestamp: null` and the spec defaults.
 pub(crate) fn pod_template(template: &mut Value) {
     json::set_default(template, &["metadata", "creationTimestamp"], Value::Null);
-    let spec = json::ensure_object(template)
-        .entry("spec")
-        .or_insert(Value::Null);
+    let spec = json::ensure_object(template).entry("spec").or_insert(Value::Null);
     json::ensure_object(spec);
     pod_spec(spec);
 }

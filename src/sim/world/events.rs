@@ -51,11 +51,7 @@ impl Involved {
 
     /// Events about cluster-scoped objects (Nodes) live in `default`, as on a real cluster.
     fn event_namespace(&self) -> &str {
-        if self.namespace.is_empty() {
-            "default"
-        } else {
-            &self.namespace
-        }
+        if self.namespace.is_empty() { "default" } else { &self.namespace }
     }
 }
 
@@ -101,24 +97,17 @@ fn event_name(object: &str, at: Timestamp, what: &str) -> String {
     format!("{object}.{:016x}", nanos.wrapping_add(nudge))
 }
 
-/// Records a kubelet/controller event unless the same event was already recorded (reconcile is idempotent).
-pub(crate) fn record(world: &mut ObjectSet, involved: &Involved, spec: EventSpec) {
-    let what = format!(
-        "{}|{}|{}",
-        spec.reason,
-        spec.field_path.as_deref().unwrap_or(""),
-        spec.message
-    );
+/// The Event object for `spec` about `involved`, named `<object>.<16 hex>`; `salt` tells apart events
+/// that would otherwise share a name.
+pub(crate) fn build(involved: &Involved, spec: &EventSpec, salt: &str) -> Value {
+    let what = format!("{}|{}|{}|{salt}", spec.reason, spec.field_path.as_deref().unwrap_or(""), spec.message);
     let name = event_name(&involved.name, spec.first, &what);
     let ns = involved.event_namespace().to_string();
-    if world.get("", "Event", &ns, &name).is_some() {
-        return;
-    }
     let mut source = json!({"component": spec.component});
     if let Some(host) = &spec.host {
         json::set(&mut source, &["host"], json!(host));
     }
-    let event = json!({
+    json!({
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
@@ -138,33 +127,26 @@ pub(crate) fn record(world: &mut ObjectSet, involved: &Involved, spec: EventSpec
         "eventTime": null,
         "reportingComponent": "",
         "reportingInstance": "",
-    });
-    world.put(event);
+    })
 }
 
-/// Records a scheduler event (`Scheduled` with action `Binding`, `FailedScheduling` with action
-/// `Scheduling`) in the events.k8s.io-through-core dialect the v1.19 scheduler writes.
-pub(crate) fn record_scheduler(
-    world: &mut ObjectSet,
-    pod: &Involved,
-    reason: &'static str,
-    message: String,
-    at: Timestamp,
-) {
-    let name = event_name(&pod.name, at, reason);
+/// Records a kubelet/controller event unless the same event was already recorded (reconcile is idempotent).
+pub(crate) fn record(world: &mut ObjectSet, involved: &Involved, spec: EventSpec) {
+    let event = build(involved, &spec, "");
+    let exists = world.get("", "Event", json::namespace(&event), json::name(&event)).is_some();
+    if !exists {
+        world.put(event);
+    }
+}
+
+/// A scheduler event (`Scheduled` with action `Binding`, `FailedScheduling` with action `Scheduling`) in
+/// the dialect the v1.19 scheduler writes through the events.k8s.io API.
+pub(crate) fn build_scheduler(pod: &Involved, reason: &'static str, message: &str, at: Timestamp, salt: &str) -> Value {
+    let name = event_name(&pod.name, at, &format!("{reason}{salt}"));
     let ns = pod.event_namespace().to_string();
-    if world.get("", "Event", &ns, &name).is_some() {
-        return;
-    }
-    let (warning, action) = match reason {
-        "Scheduled" => (false, "Binding"),
-        _ => (true, "Scheduling"),
-    };
-    let mut reference = pod.reference(None);
-    if let Some(map) = reference.as_object_mut() {
-        map.remove("fieldPath");
-    }
-    let event = json!({
+    let warning = reason != "Scheduled";
+    let action = if warning { "Scheduling" } else { "Binding" };
+    json!({
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
@@ -173,7 +155,7 @@ pub(crate) fn record_scheduler(
             "uid": ids::uid(&format!("event/{ns}/{name}")),
             "creationTimestamp": kube_time::format(at),
         },
-        "involvedObject": reference,
+        "involvedObject": pod.reference(None),
         "reason": reason,
         "message": message,
         "source": {},
@@ -184,8 +166,53 @@ pub(crate) fn record_scheduler(
         "action": action,
         "reportingComponent": "default-scheduler",
         "reportingInstance": "default-scheduler-control-plane",
-    });
-    world.put(event);
+    })
+}
+
+/// Records a scheduler event unless it was already recorded.
+pub(crate) fn record_scheduler(
+    world: &mut ObjectSet,
+    pod: &Involved,
+    reason: &'static str,
+    message: String,
+    at: Timestamp,
+) {
+    let event = build_scheduler(pod, reason, &message, at, "");
+    let exists = world.get("", "Event", json::namespace(&event), json::name(&event)).is_some();
+    if !exists {
+        world.put(event);
+    }
+}
+
+/// Points events at the resourceVersion their object got once stored: objects created in the same pass
+/// as their events had none yet.
+pub(crate) fn fill_versions(world: &mut ObjectSet) {
+    let mut fixes = Vec::new();
+    for event in world.list("", "Event", None) {
+        let target = &event["involvedObject"];
+        if target.get("resourceVersion").is_some() {
+            continue;
+        }
+        let group = json::group_of(json::str_at(target, &["apiVersion"]).unwrap_or(""));
+        let found = world.get(
+            group,
+            json::str_at(target, &["kind"]).unwrap_or(""),
+            json::str_at(target, &["namespace"]).unwrap_or(""),
+            json::str_at(target, &["name"]).unwrap_or(""),
+        );
+        let Some(rv) = found
+            .filter(|o| json::uid(o) == json::str_at(target, &["uid"]).unwrap_or(""))
+            .and_then(|o| json::str_at(o, &["metadata", "resourceVersion"]))
+        else {
+            continue;
+        };
+        let mut fixed = event.clone();
+        json::set(&mut fixed, &["involvedObject", "resourceVersion"], json!(rv));
+        fixes.push(fixed);
+    }
+    for fixed in fixes {
+        world.put(fixed);
+    }
 }
 
 #[cfg(test)]

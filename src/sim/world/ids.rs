@@ -6,22 +6,23 @@ use serde_json::Value;
 const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 pub(crate) fn fnv1a_32(data: &[u8]) -> u32 {
-    data.iter().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-    })
+    data.iter().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
 }
 
 pub(crate) fn fnv1a_64(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// SplitMix64's finaliser: spreads FNV's output so that similar seeds give unrelated digits.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Kubernetes' `rand.SafeEncodeString`: maps each byte onto the safe alphabet.
 pub(crate) fn safe_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| char::from(ALPHANUMS[usize::from(b) % ALPHANUMS.len()]))
-        .collect()
+    s.bytes().map(|b| char::from(ALPHANUMS[usize::from(b) % ALPHANUMS.len()])).collect()
 }
 
 /// The `pod-template-hash` of a pod template, computed as the deployment controller does:
@@ -36,7 +37,7 @@ pub(crate) fn suffix(seed: &str, len: usize) -> String {
     let mut out = String::with_capacity(len);
     let mut round = 0u32;
     while out.len() < len {
-        let mut h = fnv1a_64(format!("{seed}#{round}").as_bytes());
+        let mut h = mix64(fnv1a_64(format!("{seed}#{round}").as_bytes()));
         // 13 characters fit in 64 bits of entropy (27^13 < 2^64).
         for _ in 0..13 {
             if out.len() == len {
@@ -55,10 +56,7 @@ pub(crate) fn hex(seed: &str, len: usize) -> String {
     let mut out = String::with_capacity(len + 16);
     let mut round = 0u32;
     while out.len() < len {
-        out.push_str(&format!(
-            "{:016x}",
-            fnv1a_64(format!("{seed}/{round}").as_bytes())
-        ));
+        out.push_str(&format!("{:016x}", mix64(fnv1a_64(format!("{seed}/{round}").as_bytes()))));
         round += 1;
     }
     out.truncate(len);
@@ -69,15 +67,7 @@ pub(crate) fn hex(seed: &str, len: usize) -> String {
 pub(crate) fn uid(seed: &str) -> String {
     let h = hex(&format!("uid:{seed}"), 32);
     let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16]) % 4];
-    format!(
-        "{}-{}-4{}-{}{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        variant,
-        &h[17..20],
-        &h[20..32]
-    )
+    format!("{}-{}-4{}-{}{}-{}", &h[0..8], &h[8..12], &h[13..16], variant, &h[17..20], &h[20..32])
 }
 
 #[cfg(test)]

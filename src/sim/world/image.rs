@@ -27,12 +27,7 @@ impl ImageRef {
             Some(_) => ("docker.io".to_string(), name.to_string()),
             None => ("docker.io".to_string(), format!("library/{name}")),
         };
-        ImageRef {
-            registry,
-            repository,
-            tag,
-            digest,
-        }
+        ImageRef { registry, repository, tag, digest }
     }
 
     /// `ghcr.io/acme/billing`, `docker.io/library/nginx`.
@@ -51,28 +46,18 @@ impl ImageRef {
 
     /// The host that serves the registry API (Docker Hub answers on `registry-1.docker.io`).
     pub(crate) fn api_host(&self) -> &str {
-        if self.registry == "docker.io" {
-            "registry-1.docker.io"
-        } else {
-            &self.registry
-        }
+        if self.registry == "docker.io" { "registry-1.docker.io" } else { &self.registry }
     }
 
     pub(crate) fn manifest_url(&self) -> String {
-        let reference = self
-            .digest
-            .clone()
-            .or_else(|| self.tag.clone())
-            .unwrap_or_else(|| "latest".to_string());
+        let reference = self.digest.clone().or_else(|| self.tag.clone()).unwrap_or_else(|| "latest".to_string());
         format!("https://{}/v2/{}/manifests/{reference}", self.api_host(), self.repository)
     }
 
     /// Registries that cannot resolve: reserved test domains.
     pub(crate) fn unresolvable(&self) -> bool {
         let host = self.registry.split(':').next().unwrap_or("");
-        [".invalid", ".test", ".example", ".local"]
-            .iter()
-            .any(|tld| host.ends_with(tld))
+        [".invalid", ".test", ".example", ".local"].iter().any(|tld| host.ends_with(tld))
     }
 }
 
@@ -86,11 +71,7 @@ pub(crate) fn image_id(image: &str) -> String {
 /// fully-qualified names, or the normalised one for Docker Hub short names.
 pub(crate) fn status_image(image: &str) -> String {
     let r = ImageRef::parse(image);
-    if image.starts_with(&r.registry) {
-        image.to_string()
-    } else {
-        r.normalized()
-    }
+    if image.starts_with(&r.registry) { image.to_string() } else { r.normalized() }
 }
 
 /// `IfNotPresent`, except for `:latest` or untagged images, as the API server defaults it.

@@ -15,10 +15,7 @@ pub(crate) fn i64_at(v: &Value, path: &[&str]) -> Option<i64> {
 }
 
 pub(crate) fn array_at<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
-    get(v, path)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    get(v, path).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 
 pub(crate) fn object_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Map<String, Value>> {
@@ -122,14 +119,17 @@ pub(crate) fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 pub(crate) fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
-    object_at(obj, &["metadata", "annotations"])
-        .and_then(|a| a.get(key))
-        .and_then(Value::as_str)
+    object_at(obj, &["metadata", "annotations"]).and_then(|a| a.get(key)).and_then(Value::as_str)
 }
 
 /// The group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core).
 pub(crate) fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+/// An object from fields, moving the values in (`json!` would re-serialize embedded `Value`s).
+pub(crate) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// The `name` field of a list entry (containers, volumes, ports).

@@ -1,6 +1,6 @@
 //! The objects a reconcile pass works on: the stored objects (borrowed) plus what the controllers wrote
 //! so far in this pass, so that each controller sees the work of the ones before it.
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -30,112 +30,194 @@ impl Key {
     pub(crate) fn of(obj: &Value) -> Option<Key> {
         let kind = json::str_at(obj, &["kind"])?;
         let name = json::str_at(obj, &["metadata", "name"])?;
-        Some(Key::new(
-            json::group_of(json::api_version(obj)),
-            kind,
-            json::namespace(obj),
-            name,
-        ))
+        Some(Key::new(json::group_of(json::api_version(obj)), kind, json::namespace(obj), name))
     }
 }
 
 enum Slot<'a> {
     Stored(&'a Value),
-    Written {
-        value: Value,
-        before: Option<&'a Value>,
-    },
-    Removed {
-        before: Option<&'a Value>,
-    },
+    Written { value: Value, before: Option<&'a Value> },
+    Removed { before: Option<&'a Value> },
 }
 
-type KindIndex = HashMap<(String, String), BTreeSet<(String, String)>>;
-
-pub(crate) struct ObjectSet<'a> {
-    slots: HashMap<Key, Slot<'a>>,
-    /// (group, kind) → sorted (namespace, name) of the objects that currently exist.
-    index: KindIndex,
-    touched: Vec<Key>,
-    touched_set: HashSet<Key>,
-}
-
-impl<'a> ObjectSet<'a> {
-    pub(crate) fn new(objects: &'a [Value]) -> ObjectSet<'a> {
-        let mut slots = HashMap::with_capacity(objects.len());
-        let mut index: KindIndex = HashMap::new();
-        for obj in objects {
-            let Some(key) = Key::of(obj) else {
-                continue;
-            };
-            index
-                .entry((key.group.clone(), key.kind.clone()))
-                .or_default()
-                .insert((key.namespace.clone(), key.name.clone()));
-            slots.insert(key, Slot::Stored(obj));
-        }
-        ObjectSet {
-            slots,
-            index,
-            touched: Vec::new(),
-            touched_set: HashSet::new(),
-        }
-    }
-
-    pub(crate) fn get_key(&self, key: &Key) -> Option<&Value> {
-        match self.slots.get(key)? {
+impl<'a> Slot<'a> {
+    fn current(&self) -> Option<&Value> {
+        match self {
             Slot::Stored(v) => Some(v),
             Slot::Written { value, .. } => Some(value),
             Slot::Removed { .. } => None,
         }
     }
 
+    fn before(&self) -> Option<&'a Value> {
+        match self {
+            Slot::Stored(v) => Some(v),
+            Slot::Written { before, .. } | Slot::Removed { before } => *before,
+        }
+    }
+}
+
+/// namespace → name → slot, sorted, for one (group, kind).
+type Table<'a> = BTreeMap<String, BTreeMap<String, Slot<'a>>>;
+
+/// (group, kind, namespace, owner kind, owner name) of objects with a controller owner.
+type OwnerKey = (String, String, String, String, String);
+
+/// The owner key of `obj`, from its controller ownerReference.
+fn owner_key(obj: &Value) -> Option<OwnerKey> {
+    let owner = json::array_at(obj, &["metadata", "ownerReferences"])
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))?;
+    Some((
+        json::group_of(json::api_version(obj)).to_string(),
+        json::kind(obj).to_string(),
+        json::namespace(obj).to_string(),
+        json::str_at(owner, &["kind"])?.to_string(),
+        json::str_at(owner, &["name"])?.to_string(),
+    ))
+}
+
+pub(crate) struct ObjectSet<'a> {
+    /// kind → group → table. Nested so that lookups by `&str` allocate nothing.
+    tables: HashMap<String, HashMap<String, Table<'a>>>,
+    /// Names of the objects each controller owns, so controllers find their objects without scanning.
+    owned: HashMap<OwnerKey, BTreeSet<String>>,
+    touched: Vec<Key>,
+    touched_set: HashSet<Key>,
+}
+
+impl<'a> ObjectSet<'a> {
+    pub(crate) fn new(objects: &'a [Value]) -> ObjectSet<'a> {
+        let mut set = ObjectSet {
+            tables: HashMap::new(),
+            owned: HashMap::new(),
+            touched: Vec::new(),
+            touched_set: HashSet::new(),
+        };
+        for obj in objects {
+            let (Some(kind), Some(name)) = (json::str_at(obj, &["kind"]), json::str_at(obj, &["metadata", "name"]))
+            else {
+                continue;
+            };
+            let group = json::group_of(json::api_version(obj));
+            set.slot_map(group, kind, json::namespace(obj)).insert(name.to_string(), Slot::Stored(obj));
+            if let Some(owner) = owner_key(obj) {
+                set.owned.entry(owner).or_default().insert(name.to_string());
+            }
+        }
+        set
+    }
+
+    /// The name → slot map of one namespace of one kind, created if needed.
+    fn slot_map(&mut self, group: &str, kind: &str, namespace: &str) -> &mut BTreeMap<String, Slot<'a>> {
+        self.tables
+            .entry(kind.to_string())
+            .or_default()
+            .entry(group.to_string())
+            .or_default()
+            .entry(namespace.to_string())
+            .or_default()
+    }
+
+    fn table(&self, group: &str, kind: &str) -> Option<&Table<'a>> {
+        self.tables.get(kind)?.get(group)
+    }
+
+    fn slot(&self, group: &str, kind: &str, namespace: &str, name: &str) -> Option<&Slot<'a>> {
+        self.table(group, kind)?.get(namespace)?.get(name)
+    }
+
+    pub(crate) fn get_key(&self, key: &Key) -> Option<&Value> {
+        self.get(&key.group, &key.kind, &key.namespace, &key.name)
+    }
+
     pub(crate) fn get(&self, group: &str, kind: &str, namespace: &str, name: &str) -> Option<&Value> {
-        self.get_key(&Key::new(group, kind, namespace, name))
+        self.slot(group, kind, namespace, name)?.current()
+    }
+
+    /// The (namespace, name, object) of one kind, sorted; `namespace: None` is every namespace.
+    fn entries<'s>(
+        &'s self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = (&'s String, &'s String, &'s Value)> + 's {
+        let table = self.table(group, kind);
+        let namespaces: Vec<(&'s String, &'s BTreeMap<String, Slot<'a>>)> = match (table, namespace) {
+            (None, _) => Vec::new(),
+            (Some(t), None) => t.iter().collect(),
+            (Some(t), Some(ns)) => t.get_key_value(ns).into_iter().collect(),
+        };
+        namespaces
+            .into_iter()
+            .flat_map(|(ns, names)| names.iter().filter_map(move |(name, slot)| slot.current().map(|v| (ns, name, v))))
     }
 
     /// Keys of the objects of one kind, sorted by namespace and name; `namespace: None` is every namespace.
     pub(crate) fn keys(&self, group: &str, kind: &str, namespace: Option<&str>) -> Vec<Key> {
-        let Some(set) = self.index.get(&(group.to_string(), kind.to_string())) else {
-            return Vec::new();
-        };
-        let make = |(ns, name): &(String, String)| Key {
-            group: group.to_string(),
-            kind: kind.to_string(),
-            namespace: ns.clone(),
-            name: name.clone(),
-        };
-        match namespace {
-            None => set.iter().map(make).collect(),
-            Some(ns) => set
-                .range((ns.to_string(), String::new())..)
-                .take_while(|(n, _)| n == ns)
-                .map(make)
-                .collect(),
-        }
+        self.entries(group, kind, namespace)
+            .map(|(ns, name, _)| Key {
+                group: group.to_string(),
+                kind: kind.to_string(),
+                namespace: ns.clone(),
+                name: name.clone(),
+            })
+            .collect()
+    }
+
+    /// Keys of the objects of `kind` in `namespace` whose controller is the `owner_kind` named `owner_name`.
+    pub(crate) fn owned_by(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        owner_kind: &str,
+        owner_name: &str,
+    ) -> Vec<Key> {
+        let key = (
+            group.to_string(),
+            kind.to_string(),
+            namespace.to_string(),
+            owner_kind.to_string(),
+            owner_name.to_string(),
+        );
+        self.owned.get(&key).into_iter().flatten().map(|name| Key::new(group, kind, namespace, name)).collect()
     }
 
     /// The objects of one kind, sorted by namespace and name.
     pub(crate) fn list(&self, group: &str, kind: &str, namespace: Option<&str>) -> Vec<&Value> {
-        self.keys(group, kind, namespace)
-            .iter()
-            .filter_map(|k| self.get_key(k))
-            .collect()
+        self.entries(group, kind, namespace).map(|(_, _, v)| v).collect()
     }
 
     pub(crate) fn count(&self, group: &str, kind: &str) -> usize {
-        self.index
-            .get(&(group.to_string(), kind.to_string()))
-            .map_or(0, BTreeSet::len)
+        self.entries(group, kind, None).count()
+    }
+
+    /// Every namespace some object of a namespaced kind lives in.
+    pub(crate) fn namespaces_used(&self, cluster_scoped: &[&str]) -> BTreeSet<String> {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for (kind, groups) in &self.tables {
+            if cluster_scoped.contains(&kind.as_str()) {
+                continue;
+            }
+            for table in groups.values() {
+                for (ns, names) in table {
+                    if !ns.is_empty() && names.values().any(|s| s.current().is_some()) {
+                        seen.insert(ns);
+                    }
+                }
+            }
+        }
+        seen.into_iter().map(str::to_string).collect()
     }
 
     /// Every (group, kind) present.
     pub(crate) fn kinds(&self) -> Vec<(String, String)> {
-        let mut kinds: Vec<_> = self
-            .index
+        let mut kinds: Vec<(String, String)> = self
+            .tables
             .iter()
-            .filter(|(_, set)| !set.is_empty())
-            .map(|(k, _)| k.clone())
+            .flat_map(|(kind, groups)| groups.keys().map(move |g| (g.clone(), kind.clone())))
+            .filter(|(g, k)| self.count(g, k) > 0)
             .collect();
         kinds.sort();
         kinds
@@ -146,45 +228,54 @@ impl<'a> ObjectSet<'a> {
         let Some(key) = Key::of(&value) else {
             return;
         };
-        let before = match self.slots.remove(&key) {
-            Some(Slot::Stored(v)) => Some(v),
-            Some(Slot::Written { before, .. } | Slot::Removed { before }) => before,
-            None => None,
-        };
-        self.index
-            .entry((key.group.clone(), key.kind.clone()))
-            .or_default()
-            .insert((key.namespace.clone(), key.name.clone()));
-        self.touch(&key);
-        self.slots.insert(key, Slot::Written { value, before });
+        let new_owner = owner_key(&value);
+        let map = self.slot_map(&key.group, &key.kind, &key.namespace);
+        let old_owner = map.get(&key.name).and_then(Slot::current).and_then(owner_key);
+        let before = map.get(&key.name).and_then(Slot::before);
+        map.insert(key.name.clone(), Slot::Written { value, before });
+        if old_owner != new_owner {
+            if let Some(old) = old_owner.and_then(|o| self.owned.get_mut(&o)) {
+                old.remove(&key.name);
+            }
+            if let Some(new) = new_owner {
+                self.owned.entry(new).or_default().insert(key.name.clone());
+            }
+        }
+        self.touch(key);
     }
 
     /// Writes `value` only if it differs from the current object (keeps passes cheap and idempotent).
     pub(crate) fn put_if_changed(&mut self, value: Value) {
-        let unchanged = Key::of(&value)
-            .and_then(|k| self.get_key(&k))
-            .is_some_and(|cur| *cur == value);
+        let unchanged = Key::of(&value).and_then(|k| self.get_key(&k)).is_some_and(|cur| *cur == value);
         if !unchanged {
             self.put(value);
         }
     }
 
     pub(crate) fn remove(&mut self, key: &Key) {
-        let before = match self.slots.remove(key) {
-            Some(Slot::Stored(v)) => Some(v),
-            Some(Slot::Written { before, .. } | Slot::Removed { before }) => before,
-            None => return,
+        let Some(slot) = self
+            .tables
+            .get_mut(&key.kind)
+            .and_then(|g| g.get_mut(&key.group))
+            .and_then(|t| t.get_mut(&key.namespace))
+            .and_then(|names| names.get_mut(&key.name))
+        else {
+            return;
         };
-        if let Some(set) = self.index.get_mut(&(key.group.clone(), key.kind.clone())) {
-            set.remove(&(key.namespace.clone(), key.name.clone()));
+        let Some(current) = slot.current() else {
+            return;
+        };
+        let owner = owner_key(current);
+        *slot = Slot::Removed { before: slot.before() };
+        if let Some(names) = owner.and_then(|o| self.owned.get_mut(&o)) {
+            names.remove(&key.name);
         }
-        self.touch(key);
-        self.slots.insert(key.clone(), Slot::Removed { before });
+        self.touch(key.clone());
     }
 
-    fn touch(&mut self, key: &Key) {
+    fn touch(&mut self, key: Key) {
         if self.touched_set.insert(key.clone()) {
-            self.touched.push(key.clone());
+            self.touched.push(key);
         }
     }
 
@@ -192,16 +283,18 @@ impl<'a> ObjectSet<'a> {
     /// are dropped.
     pub(crate) fn into_changes(mut self) -> Vec<Change> {
         let mut changes = Vec::new();
-        for key in self.touched {
-            match self.slots.remove(&key) {
-                Some(Slot::Written { value, before }) => {
-                    if before != Some(&value) {
-                        changes.push(Change::Upsert(value));
-                    }
+        for key in std::mem::take(&mut self.touched) {
+            let slot = self
+                .tables
+                .get_mut(&key.kind)
+                .and_then(|g| g.get_mut(&key.group))
+                .and_then(|t| t.get_mut(&key.namespace))
+                .and_then(|names| names.remove(&key.name));
+            match slot {
+                Some(Slot::Written { value, before }) if before != Some(&value) => {
+                    changes.push(Change::Upsert(value));
                 }
-                Some(Slot::Removed {
-                    before: Some(before),
-                }) => changes.push(Change::Delete {
+                Some(Slot::Removed { before: Some(before) }) => changes.push(Change::Delete {
                     api_version: json::api_version(before).to_string(),
                     kind: key.kind,
                     namespace: (!key.namespace.is_empty()).then_some(key.namespace),

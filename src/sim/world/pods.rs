@@ -26,19 +26,15 @@ pub(crate) fn controller_of(obj: &Value) -> Option<&Value> {
 
 /// Whether `obj` is controlled by the object of `kind` named `name` (in the same namespace).
 pub(crate) fn controlled_by(obj: &Value, kind: &str, name: &str) -> bool {
-    controller_of(obj).is_some_and(|r| {
-        json::str_at(r, &["kind"]) == Some(kind) && json::str_at(r, &["name"]) == Some(name)
-    })
+    controller_of(obj)
+        .is_some_and(|r| json::str_at(r, &["kind"]) == Some(kind) && json::str_at(r, &["name"]) == Some(name))
 }
 
 /// Points the controller reference of `obj` at `owner`'s current uid; returns whether it changed.
 /// (Keeps ownership intact if the server gave an owner a new uid.)
 pub(crate) fn repair_owner_uid(obj: &mut Value, owner: &Value) -> bool {
     let uid = json::uid(owner).to_string();
-    let Some(refs) = obj
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("ownerReferences"))
-        .and_then(Value::as_array_mut)
+    let Some(refs) = obj.get_mut("metadata").and_then(|m| m.get_mut("ownerReferences")).and_then(Value::as_array_mut)
     else {
         return false;
     };
@@ -72,9 +68,7 @@ pub(crate) fn is_active(pod: &Value) -> bool {
 }
 
 fn condition<'a>(pod: &'a Value, kind: &str) -> Option<&'a Value> {
-    json::array_at(pod, &["status", "conditions"])
-        .iter()
-        .find(|c| json::str_at(c, &["type"]) == Some(kind))
+    json::array_at(pod, &["status", "conditions"]).iter().find(|c| json::str_at(c, &["type"]) == Some(kind))
 }
 
 pub(crate) fn is_ready(pod: &Value) -> bool {
@@ -95,10 +89,7 @@ pub(crate) fn created(obj: &Value) -> Option<Timestamp> {
 
 /// The Secret holding a ServiceAccount's token, named as the v1.19 token controller names it.
 pub(crate) fn token_secret_name(namespace: &str, service_account: &str) -> String {
-    format!(
-        "{service_account}-token-{}",
-        ids::suffix(&format!("{namespace}/{service_account}"), 5)
-    )
+    format!("{service_account}-token-{}", ids::suffix(&format!("{namespace}/{service_account}"), 5))
 }
 
 /// What a new pod is made from.
@@ -127,28 +118,17 @@ pub(crate) fn build(p: NewPod<'_>) -> Value {
         metadata.insert("generateName".into(), json!(g));
     }
     metadata.insert("namespace".into(), json!(p.namespace));
-    metadata.insert(
-        "uid".into(),
-        json!(ids::uid(&format!(
-            "pod/{}/{}/{}",
-            p.namespace,
-            p.name,
-            p.created.as_second()
-        ))),
-    );
+    metadata
+        .insert("uid".into(), json!(ids::uid(&format!("pod/{}/{}/{}", p.namespace, p.name, p.created.as_second()))));
     metadata.insert("creationTimestamp".into(), json!(kube_time::format(p.created)));
-    let mut labels = json::object_at(p.template, &["metadata", "labels"])
-        .cloned()
-        .unwrap_or_default();
+    let mut labels = json::object_at(p.template, &["metadata", "labels"]).cloned().unwrap_or_default();
     for (k, v) in p.extra_labels {
         labels.insert(k, json!(v));
     }
     if !labels.is_empty() {
         metadata.insert("labels".into(), Value::Object(labels));
     }
-    let mut annotations = json::object_at(p.template, &["metadata", "annotations"])
-        .cloned()
-        .unwrap_or_default();
+    let mut annotations = json::object_at(p.template, &["metadata", "annotations"]).cloned().unwrap_or_default();
     for (k, v) in p.extra_annotations {
         annotations.insert(k, json!(v));
     }
@@ -172,13 +152,13 @@ pub(crate) fn build(p: NewPod<'_>) -> Value {
             ]}]}),
         );
     }
-    let mut pod = json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": Value::Object(metadata),
-        "spec": spec,
-        "status": {"phase": "Pending"},
-    });
+    let mut pod = json::object([
+        ("apiVersion", json!("v1")),
+        ("kind", json!("Pod")),
+        ("metadata", Value::Object(metadata)),
+        ("spec", spec),
+        ("status", json!({"phase": "Pending"})),
+    ]);
     admit(&mut pod, p.pinned_node.is_some());
     let qos = qos_class(&pod);
     json::set(&mut pod, &["status", "qosClass"], json!(qos));
@@ -222,10 +202,8 @@ pub(crate) fn admit(pod: &mut Value, daemon: bool) {
         }
     }
     let mut tolerations: Vec<Value> = json::array_at(spec, &["tolerations"]).to_vec();
-    let mut wanted = vec![
-        ("node.kubernetes.io/not-ready", "NoExecute"),
-        ("node.kubernetes.io/unreachable", "NoExecute"),
-    ];
+    let mut wanted =
+        vec![("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute")];
     if daemon {
         wanted.extend([
             ("node.kubernetes.io/disk-pressure", "NoSchedule"),
@@ -251,10 +229,8 @@ pub(crate) fn admit(pod: &mut Value, daemon: bool) {
 
 /// Guaranteed, Burstable or BestEffort, from the containers' requests and limits.
 pub(crate) fn qos_class(pod: &Value) -> &'static str {
-    let containers: Vec<&Value> = ["initContainers", "containers"]
-        .iter()
-        .flat_map(|l| json::array_at(pod, &["spec", l]))
-        .collect();
+    let containers: Vec<&Value> =
+        ["initContainers", "containers"].iter().flat_map(|l| json::array_at(pod, &["spec", l])).collect();
     let mut any = false;
     let mut guaranteed = true;
     for c in &containers {
@@ -287,19 +263,14 @@ pub(crate) fn requests(pod: &Value) -> (i64, i64) {
                 let cpu = json::str_at(c, &["resources", "requests", "cpu"])
                     .and_then(super::quantity::cpu_millis)
                     .unwrap_or(0);
-                let mem = json::str_at(c, &["resources", "requests", "memory"])
-                    .and_then(super::quantity::bytes)
-                    .unwrap_or(0);
+                let mem =
+                    json::str_at(c, &["resources", "requests", "memory"]).and_then(super::quantity::bytes).unwrap_or(0);
                 (cpu, mem)
             })
             .collect()
     };
-    let app = sum("containers")
-        .into_iter()
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let init = sum("initContainers")
-        .into_iter()
-        .fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+    let app = sum("containers").into_iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let init = sum("initContainers").into_iter().fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     (app.0.max(init.0), app.1.max(init.1))
 }
 

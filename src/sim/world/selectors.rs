@@ -12,9 +12,7 @@ pub(crate) fn map_matches(selector: &Map<String, Value>, labels: Option<&Map<Str
     let Some(labels) = labels else {
         return false;
     };
-    selector
-        .iter()
-        .all(|(k, v)| labels.get(k).and_then(Value::as_str) == v.as_str())
+    selector.iter().all(|(k, v)| labels.get(k).and_then(Value::as_str) == v.as_str())
 }
 
 /// A metav1.LabelSelector (`matchLabels` and `matchExpressions`). An empty selector matches everything.
@@ -31,10 +29,7 @@ pub(crate) fn label_selector_matches(selector: &Value, labels: Option<&Map<Strin
     }
     for expr in json::array_at(selector, &["matchExpressions"]) {
         let key = json::str_at(expr, &["key"]).unwrap_or("");
-        let values: Vec<&str> = json::array_at(expr, &["values"])
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let values: Vec<&str> = json::array_at(expr, &["values"]).iter().filter_map(Value::as_str).collect();
         let actual = value_of(key);
         let ok = match json::str_at(expr, &["operator"]).unwrap_or("") {
             "In" => actual.is_some_and(|a| values.contains(&a)),
