@@ -41,6 +41,9 @@ pub struct GlobalArgs {
     /// Colour theme: dark, light, high-contrast, or one of yours in the config dir
     #[arg(long, global = true, default_value = "dark", env = "MOSAIC_THEME")]
     pub theme: String,
+    /// Change nothing: every action that would modify the cluster is refused (also `readonly: true` in config)
+    #[arg(long, global = true)]
+    pub readonly: bool,
     /// Where mosaic keeps its database (default: the platform data dir)
     #[arg(long, global = true, env = "MOSAIC_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

@@ -6,7 +6,8 @@ use clap::Parser;
 use mosaic::app::State;
 use mosaic::cli::{Cli, Command, DemoArgs, GlobalArgs};
 use mosaic::cluster::{ConnectOptions, Scope, connect, kubeconfig};
-use mosaic::runtime::{Runtime, context_info};
+use mosaic::config::Config;
+use mosaic::runtime::Runtime;
 use mosaic::{demo, logging, paths, store, tui, ui};
 
 fn main() -> ExitCode {
@@ -71,7 +72,9 @@ async fn run_demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
 }
 
 async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<()> {
-    let (theme, warnings) = ui::theme::load(&global.theme, paths::config_dir().as_deref())?;
+    let config_dir = paths::config_dir();
+    let (theme, warnings) = ui::theme::load(&global.theme, config_dir.as_deref())?;
+    let config = Config::load(config_dir.as_deref())?;
     let options = ConnectOptions {
         kubeconfig: global.kubeconfig.clone(),
         context: global.context.clone(),
@@ -82,14 +85,14 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
     tracing::info!(context = %session.target.context, server = %session.target.server, "connected");
 
     let (store, store_status) = store::open(&paths::data_dir(global.data_dir.as_ref()));
-    let info = context_info(&session, demo.is_some());
+    let (tx, rx) = tui::channel();
+    let runtime = Runtime::new(session.clone(), tx.clone(), demo.is_some()).with_readonly(global.readonly, config);
+    let info = runtime.info(&session);
     let scope = if global.all_namespaces { Scope::All } else { Scope::Namespace(info.namespace.clone()) };
     let mut state = State::new(info, scope, jiff::Timestamp::now());
     state.notices.extend(store_status.message());
     state.notices.extend(warnings);
 
-    let (tx, rx) = tui::channel();
-    let runtime = Runtime::new(session, tx.clone(), demo.is_some());
     let outcome = tui::run(state, runtime, theme, tx, rx).await;
     let _ = store.close().await;
     outcome

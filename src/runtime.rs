@@ -12,6 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 use tracing::info;
 
+use crate::action::{Action, ExecOptions};
 use crate::app::{ContextInfo, Data, Effect, Msg};
 use crate::cluster::rbac::AccessQuery;
 use crate::cluster::watch::{self, WatchUpdate};
@@ -23,6 +24,10 @@ pub struct Runtime {
     watches: HashMap<(Kind, Scope), AbortHandle>,
     epoch: u64,
     demo: bool,
+    /// `--readonly` for every context, and the config's per-context choice.
+    readonly_flag: bool,
+    config: crate::config::Config,
+    clipboard: crate::clipboard::Method,
 }
 
 pub fn context_info(session: &Session, demo: bool) -> ContextInfo {
@@ -35,12 +40,40 @@ pub fn context_info(session: &Session, demo: bool) -> ContextInfo {
         namespace: t.namespace.clone(),
         contexts: t.contexts.clone(),
         demo,
+        readonly: false,
     }
 }
 
 impl Runtime {
     pub fn new(session: Session, tx: UnboundedSender<Msg>, demo: bool) -> Self {
-        Runtime { session: Arc::new(Mutex::new(session)), tx, watches: HashMap::new(), epoch: 1, demo }
+        Runtime {
+            session: Arc::new(Mutex::new(session)),
+            tx,
+            watches: HashMap::new(),
+            epoch: 1,
+            demo,
+            readonly_flag: false,
+            config: crate::config::Config::default(),
+            clipboard: crate::clipboard::Method::from_env(),
+        }
+    }
+
+    /// Read-only mode is enforced here, at the executor, whatever the UI shows.
+    pub fn with_readonly(mut self, flag: bool, config: crate::config::Config) -> Self {
+        self.readonly_flag = flag;
+        self.config = config;
+        self
+    }
+
+    fn readonly_for(&self, context: &str) -> bool {
+        self.readonly_flag || self.config.readonly_for(context)
+    }
+
+    /// What the header shows for this session, read-only included.
+    pub fn info(&self, session: &Session) -> ContextInfo {
+        let mut info = context_info(session, self.demo);
+        info.readonly = self.readonly_for(&session.target.context);
+        info
     }
 
     fn session(&self) -> Option<Session> {
@@ -52,6 +85,13 @@ impl Runtime {
             Effect::Watch(kind, scope) => self.watch(kind, scope),
             Effect::ResolveFallback(kind) => self.resolve_fallback(kind),
             Effect::SwitchContext(name) => self.switch(name),
+            Effect::Check { action, command } => self.check(action, command),
+            Effect::Run { action, dry_run, command } => self.run(action, dry_run, command),
+            Effect::Copy(text) => {
+                // Synchronous, on the loop's thread, between two frames: OSC 52 is written to the terminal.
+                let result = crate::clipboard::copy(&text, self.clipboard);
+                let _ = self.tx.send(Msg::Copied { text, result });
+            }
             Effect::Quit => self.stop_all(),
         }
     }
@@ -107,17 +147,38 @@ impl Runtime {
         });
     }
 
+    fn check(&self, action: Action, command: String) {
+        let Some(session) = self.session() else { return };
+        let (tx, readonly) = (self.tx.clone(), self.readonly_for(&session.target.context));
+        tokio::spawn(async move {
+            let result = crate::action::check(&action, &session, readonly).await;
+            let _ = tx.send(Msg::Checked { command, result });
+        });
+    }
+
+    fn run(&self, action: Action, dry_run: bool, command: String) {
+        let Some(session) = self.session() else { return };
+        let (tx, readonly) = (self.tx.clone(), self.readonly_for(&session.target.context));
+        tokio::spawn(async move {
+            let opts = ExecOptions { dry_run, ..ExecOptions::default() };
+            let result = crate::action::run(&action, &session, readonly, &opts).await;
+            let _ = tx.send(Msg::Done { command, dry_run, result });
+        });
+    }
+
     fn switch(&mut self, name: String) {
         let Some(session) = self.session() else { return };
         let shared = Arc::clone(&self.session);
         let tx = self.tx.clone();
         let demo = self.demo;
+        let (flag, config) = (self.readonly_flag, self.config.clone());
         tokio::spawn(async move {
             let result = match session.target.switch(&name) {
                 Err(problem) => Err(problem.to_string()),
                 Ok(target) => match connect(target).await {
                     Ok(new) => {
-                        let info = context_info(&new, demo);
+                        let mut info = context_info(&new, demo);
+                        info.readonly = flag || config.readonly_for(&new.target.context);
                         if let Ok(mut s) = shared.lock() {
                             *s = new;
                         }

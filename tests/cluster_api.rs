@@ -231,3 +231,98 @@ fn enter() -> crossterm::event::KeyEvent {
 fn esc() -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Esc, crossterm::event::KeyModifiers::NONE)
 }
+
+fn deploy_view(ui: &mut Headless) {
+    ui.send(Msg::Key(key(':')));
+    for c in "deploy".chars() {
+        ui.send(Msg::Key(key(c)));
+    }
+    ui.send(Msg::Key(enter()));
+}
+
+fn confirm_state(state: &State) -> Option<&mosaic::app::state::ConfirmState> {
+    match &state.mode {
+        mosaic::app::Mode::Confirm(c) => Some(c),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn dev_sees_scale_refused_with_the_reason_and_the_can_i_line() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "dev", None).await;
+    deploy_view(&mut ui);
+    ui.until(10, "dev's deployments", synced).await;
+    ui.send(Msg::Key(key('s')));
+    ui.send(Msg::Key(enter()));
+    ui.until(10, "the permission answer", |s| {
+        confirm_state(s).is_some_and(|c| c.check != mosaic::app::state::Check::Pending)
+    })
+    .await;
+    let confirm = confirm_state(&ui.state).expect("confirm dialog");
+    match &confirm.check {
+        mosaic::app::state::Check::Refused { reason, can_i } => {
+            assert!(reason.contains("dev") && reason.contains("scale"), "{reason}");
+            assert_eq!(
+                can_i.as_deref(),
+                Some("kubectl auth can-i patch deployments.apps/scale -n acme --context sim-dev")
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // Pressing y anyway sends nothing.
+    ui.send(Msg::Key(key('y')));
+    ui.settle(300).await;
+    assert!(sim.requests().iter().all(|r| r.method != "PATCH"), "no change was attempted");
+}
+
+#[tokio::test]
+async fn admin_scales_a_deployment_through_the_confirmation() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    deploy_view(&mut ui);
+    ui.until(10, "deployments", synced).await;
+    let name = ui.state.selected().map(|(_, n)| n.clone()).expect("a deployment is selected");
+    ui.send(Msg::Key(key('s')));
+    // Replace the suggested count with 4.
+    for _ in 0..3 {
+        ui.send(Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Backspace,
+            crossterm::event::KeyModifiers::NONE,
+        )));
+    }
+    ui.send(Msg::Key(key('4')));
+    ui.send(Msg::Key(enter()));
+    let plan = confirm_state(&ui.state).expect("confirm").plan.command.clone();
+    assert_eq!(plan, format!("kubectl --context sim-admin -n acme scale deployment/{name} --replicas=4"));
+    ui.until(10, "allowed", |s| confirm_state(s).is_some_and(|c| c.check == mosaic::app::state::Check::Allowed)).await;
+    ui.send(Msg::Key(key('y')));
+    ui.until(10, "the deployment at 4 replicas", |s| {
+        s.selected_deployment().and_then(|d| d.spec.as_ref()).and_then(|sp| sp.replicas) == Some(4)
+    })
+    .await;
+    assert!(ui.state.flash.as_ref().is_some_and(|f| !f.error), "{:?}", ui.state.flash);
+}
+
+#[tokio::test]
+async fn read_only_refuses_at_the_executor_too() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "admin", None).await;
+    deploy_view(&mut ui);
+    ui.until(10, "deployments", synced).await;
+    // Even if the UI were bypassed, the runtime's executor refuses: send the effect directly.
+    let (ns, name) = ui.state.selected().cloned().expect("selected");
+    let action =
+        mosaic::action::Action::RolloutRestart { kind: mosaic::action::WorkloadKind::Deployment, namespace: ns, name };
+    let mut runtime = std::mem::replace(&mut ui.runtime, dummy_runtime(&sim).await);
+    runtime = runtime.with_readonly(true, Default::default());
+    runtime.execute(mosaic::app::Effect::Run { action, dry_run: false, command: "x".into() });
+    ui.runtime = runtime;
+    ui.until(10, "the refusal", |s| s.flash.is_some() || s.pane.is_some()).await;
+    assert!(sim.requests().iter().all(|r| r.method != "PATCH"), "nothing was patched");
+}
+
+async fn dummy_runtime(sim: &SimHandle) -> Runtime {
+    let other = open(sim, "admin", None).await;
+    other.runtime
+}

@@ -28,6 +28,7 @@ fn state(scope: Scope) -> State {
         namespace: "acme".into(),
         contexts: vec!["kind-acme".into()],
         demo: false,
+        readonly: false,
     };
     let mut state = State::new(info, scope, now());
     update(&mut state, Msg::Resize(80, 24));
@@ -162,4 +163,66 @@ fn help_lists_bindings_from_the_keymap() {
 
 fn key(c: char) -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
+}
+
+const DEPLOYMENTS: &str = include_str!("fixtures/real-1.19/deployments-list.json");
+
+fn deployments_state() -> State {
+    use k8s_openapi::api::apps::v1::Deployment;
+    let scope = Scope::Namespace("acme".into());
+    let mut s = state(scope.clone());
+    let items = serde_json::from_str::<List<Deployment>>(DEPLOYMENTS).expect("deployments parse").items;
+    update(&mut s, Msg::Key(key(':')));
+    for c in "deploy".chars() {
+        update(&mut s, Msg::Key(key(c)));
+    }
+    update(&mut s, Msg::Key(enter()));
+    let epoch = s.epoch;
+    update(
+        &mut s,
+        Msg::Data {
+            epoch,
+            scope: scope.clone(),
+            data: Data::Deployments(WatchUpdate::Page { items, first: true, last: true }),
+        },
+    );
+    s
+}
+
+fn enter() -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Enter, crossterm::event::KeyModifiers::NONE)
+}
+
+#[test]
+fn game_plan_pane_shows_the_view_and_every_action_of_the_selected_row() {
+    let mut s = deployments_state();
+    update(&mut s, Msg::Key(key('p')));
+    let screen = text(&draw(&mut s, 100, 30));
+    insta::assert_snapshot!("game_plan_deployments_100x30", screen);
+}
+
+#[test]
+fn scale_refused_for_dev_shows_the_reason_and_the_can_i_line() {
+    let mut s = deployments_state();
+    update(&mut s, Msg::Key(key('s')));
+    update(&mut s, Msg::Key(enter()));
+    let command = match &s.mode {
+        mosaic::app::Mode::Confirm(c) => c.plan.command.clone(),
+        other => panic!("expected the confirmation, got {other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Checked {
+            command,
+            result: Err(mosaic::action::ActionError::Forbidden {
+                user: "dev".into(),
+                message: "User \"dev\" may not patch deployments/scale in namespace acme".into(),
+                can_i: "kubectl auth can-i patch deployments.apps/scale -n acme --context kind-acme".into(),
+            }),
+        },
+    );
+    let screen = text(&draw(&mut s, 100, 30));
+    assert!(screen.contains("Not allowed: User \"dev\" may not patch deployments/scale"), "{screen}");
+    assert!(!screen.contains("y run"), "no way to run a refused action: {screen}");
+    insta::assert_snapshot!("confirm_scale_refused_100x30", screen);
 }

@@ -110,6 +110,17 @@ impl Action {
                 Ok(Outcome::Deleted { summary })
             }
             Action::Describe { target } | Action::Yaml { target } => read(client, target).await.map(Outcome::Object),
+            Action::List { kind, namespace } => {
+                let resource = ObjectRef::of(*kind, None, "").api_resource();
+                let api: Api<DynamicObject> = match namespace {
+                    Some(ns) if kind.namespaced() => Api::namespaced_with(client.clone(), ns, &resource),
+                    _ => Api::all_with(client.clone(), &resource),
+                };
+                let what = format!("{} list", kind.plural());
+                let list =
+                    api.list(&Default::default()).await.map_err(|e| ActionError::from_kube(&e, &what, Step::Read))?;
+                serde_json::to_value(&list).map(Outcome::Object).map_err(|e| ActionError::Invalid(e.to_string()))
+            }
         }
     }
 }

@@ -90,6 +90,12 @@ pub enum Action {
     Describe { target: ObjectRef },
     /// `kubectl get -o yaml`: read-only; `execute` returns the object.
     Yaml { target: ObjectRef },
+    /// `kubectl get pods -n shop` (or `-A`): what a list view shows; read-only; `execute` returns the list.
+    List {
+        kind: crate::cluster::Kind,
+        /// `None`: every namespace (or a cluster-scoped kind).
+        namespace: Option<String>,
+    },
 }
 
 /// How `execute` sends its requests.

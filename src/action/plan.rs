@@ -105,6 +105,36 @@ impl Action {
                 false,
                 read_query(target),
             ),
+            Action::List { kind, namespace } => {
+                let get = vec!["get".to_string(), kind.kubectl_name().to_string()];
+                let (argv, scope, query) = match (kind.namespaced(), namespace) {
+                    (true, Some(ns)) => (
+                        kubectl(ctx, ns, get),
+                        format!(" in {ns}"),
+                        AccessQuery::new("list", kind.group(), kind.plural(), Some(ns)),
+                    ),
+                    (true, None) => {
+                        let mut argv = vec!["kubectl".into(), "--context".into(), ctx.context.clone()];
+                        argv.extend(get);
+                        argv.push("-A".into());
+                        (
+                            argv,
+                            " in every namespace".into(),
+                            AccessQuery::new("list", kind.group(), kind.plural(), None),
+                        )
+                    }
+                    (false, _) => {
+                        let mut argv = vec!["kubectl".into(), "--context".into(), ctx.context.clone()];
+                        argv.extend(get);
+                        (
+                            argv,
+                            String::new(),
+                            AccessQuery::new("list", kind.group(), kind.plural(), None).cluster_scoped(),
+                        )
+                    }
+                };
+                Plan::new(argv, format!("List {}{scope}", kind.plural()), Danger::Safe, false, query)
+            }
         }
     }
 }

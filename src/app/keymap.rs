@@ -2,6 +2,8 @@
 //! generated from it.
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::cluster::Kind;
+
 /// Where a binding applies. Global bindings apply in every context that does not capture text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyContext {
@@ -10,6 +12,12 @@ pub enum KeyContext {
     Palette,
     Filter,
     Help,
+    /// The confirmation dialog of an action.
+    Confirm,
+    /// A one-line input (replicas, image).
+    Prompt,
+    /// A text pane: describe, YAML.
+    Text,
 }
 
 impl KeyContext {
@@ -20,12 +28,20 @@ impl KeyContext {
             KeyContext::Palette => "Command palette (:)",
             KeyContext::Filter => "Filter (/)",
             KeyContext::Help => "Help (?)",
+            KeyContext::Confirm => "Confirming an action",
+            KeyContext::Prompt => "Input",
+            KeyContext::Text => "Describe and YAML",
         }
     }
 
     /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
     pub fn captures_text(self) -> bool {
-        matches!(self, KeyContext::Palette | KeyContext::Filter)
+        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt)
+    }
+
+    /// Contexts that own the whole keyboard: no global key applies.
+    fn closed(self) -> bool {
+        self.captures_text() || matches!(self, KeyContext::Help | KeyContext::Confirm)
     }
 }
 
@@ -47,6 +63,17 @@ pub enum Command {
     Submit,
     Complete,
     Cancel,
+    TogglePlan,
+    Copy,
+    Describe,
+    Yaml,
+    Scale,
+    Restart,
+    SetImage,
+    Rollback,
+    DeletePod,
+    Confirm,
+    DryRun,
 }
 
 /// One row of the table.
@@ -64,6 +91,8 @@ pub struct Binding {
     pub dangerous: bool,
     /// Shown in the footer.
     pub hint: bool,
+    /// The kinds of list it applies to; empty is every kind.
+    pub kinds: &'static [Kind],
 }
 
 const fn bind(
@@ -75,8 +104,33 @@ const fn bind(
     context: KeyContext,
     hint: bool,
 ) -> Binding {
-    Binding { keys, command, name, description, group, context, dangerous: false, hint }
+    Binding { keys, command, name, description, group, context, dangerous: false, hint, kinds: &[] }
 }
+
+/// An action on the selected row of some kinds of list.
+const fn act(
+    keys: &'static [&'static str],
+    command: Command,
+    name: &'static str,
+    description: &'static str,
+    kinds: &'static [Kind],
+    dangerous: bool,
+) -> Binding {
+    Binding {
+        keys,
+        command,
+        name,
+        description,
+        group: "Actions",
+        context: KeyContext::List,
+        dangerous,
+        hint: true,
+        kinds,
+    }
+}
+
+const DEPLOY: &[Kind] = &[Kind::Deployment];
+const POD: &[Kind] = &[Kind::Pod];
 
 use Command as C;
 use KeyContext as X;
@@ -102,6 +156,56 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Move one page up", "Navigation", X::List, false),
     bind(&["g", "Home"], C::Top, "top", "Go to the first row", "Navigation", X::List, false),
     bind(&["G", "End"], C::Bottom, "bottom", "Go to the last row", "Navigation", X::List, false),
+    bind(
+        &["p"],
+        C::TogglePlan,
+        "game-plan",
+        "Show or hide the game plan: the kubectl for what you see",
+        "Game plan",
+        X::List,
+        true,
+    ),
+    bind(
+        &["c"],
+        C::Copy,
+        "copy",
+        "Copy the game plan's command (OSC 52, else the system clipboard)",
+        "Game plan",
+        X::List,
+        false,
+    ),
+    act(&["d"], C::Describe, "describe", "Describe the selected object", &[], false),
+    act(&["y"], C::Yaml, "yaml", "Show the selected object's YAML", &[], false),
+    act(&["s"], C::Scale, "scale", "Scale the selected deployment", DEPLOY, true),
+    act(&["r"], C::Restart, "restart", "Restart every pod of the selected deployment (rollout restart)", DEPLOY, true),
+    act(&["i"], C::SetImage, "set-image", "Set the image of a container of the selected deployment", DEPLOY, true),
+    act(&["u"], C::Rollback, "rollback", "Roll the selected deployment back to its previous revision", DEPLOY, true),
+    act(&["Ctrl-d"], C::DeletePod, "delete", "Delete the selected pod", POD, true),
+    bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
+    bind(
+        &["D"],
+        C::DryRun,
+        "dry-run",
+        "Server dry run: show what would change, change nothing",
+        "Confirm",
+        X::Confirm,
+        true,
+    ),
+    bind(&["c"], C::Copy, "copy", "Copy the command", "Confirm", X::Confirm, true),
+    bind(&["n", "Esc"], C::Cancel, "cancel", "Cancel", "Confirm", X::Confirm, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Confirm", X::Confirm, false),
+    bind(&["Enter"], C::Submit, "ok", "Use this value", "Input", X::Prompt, true),
+    bind(&["Esc"], C::Cancel, "cancel", "Cancel", "Input", X::Prompt, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Input", X::Prompt, false),
+    bind(&["j", "Down"], C::Down, "down", "Scroll down", "Text", X::Text, false),
+    bind(&["k", "Up"], C::Up, "up", "Scroll up", "Text", X::Text, false),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Scroll one page down", "Text", X::Text, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Scroll one page up", "Text", X::Text, false),
+    bind(&["g", "Home"], C::Top, "top", "Go to the top", "Text", X::Text, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "Go to the end", "Text", X::Text, false),
+    bind(&["c"], C::Copy, "copy", "Copy the kubectl command of this pane", "Text", X::Text, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close the pane", "Text", X::Text, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Text", X::Text, false),
     bind(&["Enter"], C::Submit, "run", "Run the command", "Palette", X::Palette, true),
     bind(&["Tab"], C::Complete, "complete", "Complete the highlighted suggestion", "Palette", X::Palette, true),
     bind(&["Up"], C::Up, "previous", "Previous suggestion", "Palette", X::Palette, false),
@@ -155,23 +259,28 @@ fn matches(name: &str, key: &KeyEvent) -> bool {
     code_matches && pressed == mods
 }
 
-/// The command bound to this key in this context, falling back to global bindings where the context does not
-/// capture text.
-pub fn lookup(context: KeyContext, key: &KeyEvent) -> Option<Command> {
-    let own = KEYMAP.iter().find(|b| b.context == context && b.keys.iter().any(|k| matches(k, key)));
+fn applies(b: &Binding, kind: Option<Kind>) -> bool {
+    b.kinds.is_empty() || kind.is_some_and(|k| b.kinds.contains(&k))
+}
+
+/// The command bound to this key in this context (for this kind of list), falling back to global bindings where
+/// the context does not own the keyboard.
+pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option<Command> {
+    let own =
+        KEYMAP.iter().find(|b| b.context == context && applies(b, kind) && b.keys.iter().any(|k| matches(k, key)));
     if let Some(b) = own {
         return Some(b.command);
     }
-    if context.captures_text() || context == KeyContext::Help {
+    if context.closed() {
         return None;
     }
     KEYMAP.iter().find(|b| b.context == KeyContext::Global && b.keys.iter().any(|k| matches(k, key))).map(|b| b.command)
 }
 
-/// The footer hints for a context: its own hinted bindings, then the global ones that apply there.
-pub fn hints(context: KeyContext) -> Vec<&'static Binding> {
-    let mut out: Vec<&Binding> = KEYMAP.iter().filter(|b| b.context == context && b.hint).collect();
-    if !context.captures_text() && context != KeyContext::Help {
+/// The footer hints for a context (and kind of list): its own hinted bindings, then the global ones.
+pub fn hints(context: KeyContext, kind: Option<Kind>) -> Vec<&'static Binding> {
+    let mut out: Vec<&Binding> = KEYMAP.iter().filter(|b| b.context == context && b.hint && applies(b, kind)).collect();
+    if !context.closed() {
         out.extend(KEYMAP.iter().filter(|b| b.context == KeyContext::Global && b.hint));
     }
     out
@@ -179,7 +288,16 @@ pub fn hints(context: KeyContext) -> Vec<&'static Binding> {
 
 /// The help screen's sections, in table order.
 pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
-    let order = [KeyContext::Global, KeyContext::List, KeyContext::Palette, KeyContext::Filter, KeyContext::Help];
+    let order = [
+        KeyContext::Global,
+        KeyContext::List,
+        KeyContext::Palette,
+        KeyContext::Filter,
+        KeyContext::Confirm,
+        KeyContext::Prompt,
+        KeyContext::Text,
+        KeyContext::Help,
+    ];
     order.iter().map(|c| (*c, KEYMAP.iter().filter(|b| b.context == *c).collect())).collect()
 }
 
@@ -194,7 +312,9 @@ pub fn markdown() -> String {
         for b in rows {
             let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
             let danger = if b.dangerous { " (asks first)" } else { "" };
-            out.push_str(&format!("| {} | {} | {}{danger} |\n", keys.join(" "), b.name, b.description));
+            let kinds: Vec<&str> = b.kinds.iter().map(|k| k.kubectl_name()).collect();
+            let only = if kinds.is_empty() { String::new() } else { format!(" ({} only)", kinds.join(", ")) };
+            out.push_str(&format!("| {} | {} | {}{danger}{only} |\n", keys.join(" "), b.name, b.description));
         }
     }
     out
@@ -216,10 +336,12 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        let mut seen = HashSet::new();
-        for b in KEYMAP {
-            for k in b.keys {
-                assert!(seen.insert((b.context, *k)), "{k:?} is bound twice in {:?}", b.context);
+        for kind in Kind::ALL {
+            let mut seen = HashSet::new();
+            for b in KEYMAP.iter().filter(|b| applies(b, Some(kind))) {
+                for k in b.keys {
+                    assert!(seen.insert((b.context, *k)), "{k:?} is bound twice in {:?} for {kind}", b.context);
+                }
             }
         }
     }
@@ -227,13 +349,15 @@ mod tests {
     #[test]
     fn lookup_uses_context_then_global() {
         let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-        assert_eq!(lookup(KeyContext::List, &key('j')), Some(Command::Down));
-        assert_eq!(lookup(KeyContext::List, &key(':')), Some(Command::Palette));
-        assert_eq!(lookup(KeyContext::Palette, &key('q')), None, "typing q in the palette is text");
+        assert_eq!(lookup(KeyContext::List, None, &key('j')), Some(Command::Down));
+        assert_eq!(lookup(KeyContext::List, None, &key(':')), Some(Command::Palette));
+        assert_eq!(lookup(KeyContext::Palette, None, &key('q')), None, "typing q in the palette is text");
         let shifted = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(lookup(KeyContext::List, &shifted), Some(Command::Bottom));
+        assert_eq!(lookup(KeyContext::List, None, &shifted), Some(Command::Bottom));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(lookup(KeyContext::Filter, &ctrl_c), Some(Command::ForceQuit));
+        assert_eq!(lookup(KeyContext::Filter, None, &ctrl_c), Some(Command::ForceQuit));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Deployment), &key('s')), Some(Command::Scale));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Pod), &key('s')), None, "pods do not scale");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 #[macro_use]
 mod macros;
 
+pub mod actions;
 pub mod cache;
+pub mod describe;
 pub mod keymap;
 pub mod msg;
 pub mod palette;

@@ -4,6 +4,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
 
 use super::state::ContextInfo;
+use crate::action::{Action, ActionError, Outcome};
 use crate::cluster::{Kind, Scope, WatchUpdate};
 
 /// One update from a watch, tagged with the context epoch it belongs to so a late message from a previous
@@ -45,10 +46,26 @@ pub enum Msg {
         text: String,
         error: bool,
     },
+    /// May the action with this command run? (read-only mode and RBAC)
+    Checked {
+        command: String,
+        result: Result<(), ActionError>,
+    },
+    /// An action ran (or was dry-run); `command` is its plan's line, which identifies it.
+    Done {
+        command: String,
+        dry_run: bool,
+        result: Result<Outcome, ActionError>,
+    },
+    /// A copy finished: by which way, or why nothing could copy (then the text is shown to copy by hand).
+    Copied {
+        text: String,
+        result: Result<&'static str, String>,
+    },
 }
 
 /// Work for the runtime. The update function never does I/O itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Start the watch for this kind and scope, unless it runs already.
     Watch(Kind, Scope),
@@ -56,5 +73,19 @@ pub enum Effect {
     ResolveFallback(Kind),
     /// Connect to another context of the same kubeconfig; stop every watch of the current one.
     SwitchContext(String),
+    /// Ask read-only mode and RBAC whether the action may run. `command` (its plan's line, as shown) comes back
+    /// with the answer, to match it to what is on screen.
+    Check {
+        action: Action,
+        command: String,
+    },
+    /// Run the action (through the gate), or only dry-run it.
+    Run {
+        action: Action,
+        dry_run: bool,
+        command: String,
+    },
+    /// Put text on the clipboard (the terminal loop does it: OSC 52 goes through the terminal).
+    Copy(String),
     Quit,
 }

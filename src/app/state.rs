@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
 use super::cache::{ObjectCache, ObjectKey};
 use super::palette::PaletteState;
 use super::rows::{Column, Row, Rowable};
+use crate::action::{Action, Plan, PlanCtx};
 use crate::cluster::{Kind, Scope, WatchState};
 
 /// What mosaic is connected to, for the header and for kubectl lines.
@@ -22,6 +23,8 @@ pub struct ContextInfo {
     pub contexts: Vec<String>,
     /// The built-in simulated cluster of `mosaic demo`.
     pub demo: bool,
+    /// Every mutating action is refused on this context (`--readonly`, or `readonly` in config).
+    pub readonly: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +32,71 @@ pub enum Mode {
     Normal,
     Palette(PaletteState),
     Filter,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// An action waits for the user's yes, showing its plan.
+    Confirm(Box<ConfirmState>),
+    /// A value is being typed for an action (replicas, image).
+    Prompt(PromptState),
+}
+
+/// Is the user allowed to run the action being confirmed?
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    Pending,
+    Allowed,
+    /// Read-only mode, or RBAC said no: the reason, and the `kubectl auth can-i` line when there is one.
+    Refused {
+        reason: String,
+        can_i: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DryRun {
+    Running,
+    /// The unified YAML diff of what would change ("" when nothing would).
+    Diff(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmState {
+    pub action: Action,
+    pub plan: Plan,
+    pub check: Check,
+    pub dry_run: Option<DryRun>,
+    /// The action was sent and its answer is awaited.
+    pub running: bool,
+}
+
+/// What a typed value is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptPurpose {
+    Scale { namespace: String, name: String, current: Option<i32> },
+    SetImage { namespace: String, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptState {
+    pub title: String,
+    pub hint: String,
+    pub input: String,
+    pub purpose: PromptPurpose,
+}
+
+/// A read-only text pane over the list: describe, YAML, a manual-copy fallback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextPane {
+    pub title: String,
+    /// The kubectl that shows the same; `None` for panes that are not an action's output.
+    pub plan: Option<Plan>,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+    pub loading: bool,
+    /// Draw the text highlighted, as something to select and copy by hand.
+    pub selectable: bool,
 }
 
 /// A list view: one kind, where the cursor is, and its filter.
@@ -102,6 +169,10 @@ pub struct State {
     /// A context switch in progress.
     pub switching: Option<String>,
     pub quit: bool,
+    /// The game plan pane: the kubectl for what the view shows and for the selected row's actions.
+    pub show_plan: bool,
+    /// Describe, YAML, or text to copy by hand, over the list.
+    pub pane: Option<TextPane>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -135,7 +206,28 @@ impl State {
             now,
             switching: None,
             quit: false,
+            show_plan: false,
+            pane: None,
         }
+    }
+
+    /// Plans render the context and the namespace of what is on screen.
+    pub fn plan_ctx(&self) -> PlanCtx {
+        let namespace = match &self.scope {
+            Scope::Namespace(ns) => ns.clone(),
+            Scope::All => self.context.namespace.clone(),
+        };
+        PlanCtx { context: self.context.context.clone(), namespace }
+    }
+
+    /// What the current list shows, as an action: `kubectl get pods -n shop`.
+    pub fn view_action(&self) -> Action {
+        let kind = self.view.kind;
+        let namespace = match self.scopes_for(kind).as_slice() {
+            [Scope::Namespace(ns)] => Some(ns.clone()),
+            _ => None,
+        };
+        Action::List { kind, namespace }
     }
 
     /// The scopes a kind is shown from: the chosen namespace, all namespaces, or — when the cluster-wide list
@@ -156,7 +248,8 @@ impl State {
     /// Rows visible in the list area.
     pub fn page_size(&self) -> usize {
         let notice = u16::from(self.notice().is_some());
-        self.height.saturating_sub(CHROME_LINES + notice).max(1) as usize
+        let plan = if self.show_plan { 3 + super::actions::selected_actions(self).len() as u16 } else { 0 };
+        self.height.saturating_sub(CHROME_LINES + notice + plan).max(1) as usize
     }
 
     /// A standing notice line above the list: fallback namespaces, a read-only database, theme warnings.
@@ -215,6 +308,21 @@ impl State {
             Kind::Event => Event::columns(),
             Kind::Namespace => Namespace::columns(),
         }
+    }
+
+    /// The object under the cursor, as JSON-free typed entries are per kind: its key.
+    pub fn selected(&self) -> Option<&ObjectKey> {
+        self.view.selected_key.as_ref()
+    }
+
+    pub fn selected_pod(&self) -> Option<&Pod> {
+        let key = self.selected()?;
+        self.pods.get(&self.scopes_for(Kind::Pod), key).map(|e| e.object.as_ref())
+    }
+
+    pub fn selected_deployment(&self) -> Option<&Deployment> {
+        let key = self.selected()?;
+        self.deployments.get(&self.scopes_for(Kind::Deployment), key).map(|e| e.object.as_ref())
     }
 
     pub fn total_in_view(&self) -> usize {

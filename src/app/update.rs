@@ -1,6 +1,7 @@
 //! `update(state, msg) -> effects`: every change to the state happens here, and nothing here does I/O.
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::actions;
 use super::keymap::{Command, KeyContext, lookup};
 use super::msg::{Data, Effect, Msg};
 use super::palette::{self, PaletteCommand, PaletteState};
@@ -58,6 +59,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.flash(message, true);
         }
         Msg::Notice { text, error } => state.flash(text, error),
+        Msg::Checked { command, result } => actions::on_checked(state, &command, result),
+        Msg::Done { command, dry_run, result } => actions::on_done(state, &command, dry_run, result),
+        Msg::Copied { text, result } => actions::on_copied(state, text, result),
     }
     ensure_watches(state, &mut effects);
     state.refresh_index();
@@ -131,18 +135,21 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
     }
 }
 
-fn key_context(mode: &Mode) -> KeyContext {
-    match mode {
+fn key_context(state: &State) -> KeyContext {
+    match &state.mode {
+        Mode::Normal if state.pane.is_some() => KeyContext::Text,
         Mode::Normal => KeyContext::List,
         Mode::Palette(_) => KeyContext::Palette,
         Mode::Filter => KeyContext::Filter,
         Mode::Help { .. } => KeyContext::Help,
+        Mode::Confirm(_) => KeyContext::Confirm,
+        Mode::Prompt(_) => KeyContext::Prompt,
     }
 }
 
 fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let context = key_context(&state.mode);
-    let command = lookup(context, &key);
+    let context = key_context(state);
+    let command = lookup(context, Some(state.view.kind), &key);
     if command == Some(Command::ForceQuit) {
         quit(state, effects);
         return;
@@ -164,8 +171,24 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
             _ => {}
         },
-        KeyContext::List | KeyContext::Global => {
+        KeyContext::Confirm => {
             if let Some(command) = command {
+                actions::on_confirm_command(state, command, effects);
+            }
+        }
+        KeyContext::Prompt => on_prompt_key(state, key, command, effects),
+        KeyContext::Text => match command {
+            Some(Command::Palette) => open_palette(state),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(Command::Quit) => quit(state, effects),
+            Some(command) => actions::on_text_command(state, command, effects),
+            None => {}
+        },
+        KeyContext::List | KeyContext::Global => {
+            if let Some(command) = command
+                && actions::on_list_command(state, command, effects)
+            {
+            } else if let Some(command) = command {
                 on_list_command(state, command, effects);
             } else if key.code == KeyCode::Enter {
                 on_enter(state);
@@ -195,7 +218,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::PageUp => state.select(sel.saturating_sub(page)),
         Command::Top => state.select(0),
         Command::Bottom => state.select(usize::MAX),
-        Command::Submit | Command::Complete | Command::Cancel => {}
+        _ => {}
     }
 }
 
@@ -336,6 +359,23 @@ fn set_namespace(state: &mut State, scope: Scope) {
     state.view.selected = 0;
     state.view.offset = 0;
     state.view.selected_key = None;
+}
+
+fn on_prompt_key(state: &mut State, key: KeyEvent, command: Option<Command>, effects: &mut Vec<Effect>) {
+    match command {
+        Some(Command::Submit) => actions::on_prompt_submit(state, effects),
+        Some(Command::Cancel) => state.mode = Mode::Normal,
+        _ => {
+            let Mode::Prompt(prompt) = &mut state.mode else { return };
+            match key.code {
+                KeyCode::Backspace => {
+                    prompt.input.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => prompt.input.push(c),
+                _ => {}
+            }
+        }
+    }
 }
 
 fn on_filter_key(state: &mut State, key: KeyEvent, command: Option<Command>) {

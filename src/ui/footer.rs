@@ -8,12 +8,16 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use crate::app::keymap::{KeyContext, hints};
 use crate::app::{Mode, State};
+use crate::cluster::Kind;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = match &state.mode {
         Mode::Palette(p) => input_line(":", &p.input, theme),
         Mode::Filter => input_line("/", &state.view.filter, theme),
-        Mode::Help { .. } => hint_line(KeyContext::Help, theme),
+        Mode::Help { .. } => hint_line(KeyContext::Help, None, theme),
+        // The dialog lists the keys that apply to it (no "run" when the action is refused).
+        Mode::Confirm(_) => Line::raw(""),
+        Mode::Prompt(p) => input_line("", &p.input, theme),
         Mode::Normal => match &state.flash {
             Some(flash) => {
                 let style = if flash.error {
@@ -23,7 +27,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 };
                 Line::from(Span::styled(format!(" {}", flash.text), style))
             }
-            None => hint_line(KeyContext::List, theme),
+            None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
+            None => hint_line(KeyContext::List, Some(state.view.kind), theme),
         },
     };
     frame.render_widget(Paragraph::new(line).style(Style::default().bg(theme.background)), area);
@@ -37,9 +42,9 @@ fn input_line(prompt: &str, text: &str, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn hint_line(context: KeyContext, theme: &Theme) -> Line<'static> {
+fn hint_line(context: KeyContext, kind: Option<Kind>, theme: &Theme) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
-    for b in hints(context) {
+    for b in hints(context, kind) {
         spans.push(Span::styled(
             b.keys[0].to_string(),
             Style::default().fg(theme.key_hint).add_modifier(Modifier::BOLD),

@@ -27,6 +27,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
         left.push(Span::styled(" ", base));
     }
+    if ctx.readonly {
+        left.push(Span::styled(
+            " READ-ONLY ",
+            Style::default().bg(theme.status_warning).fg(theme.background).add_modifier(Modifier::BOLD),
+        ));
+        left.push(Span::styled(" ", base));
+    }
     for (label, value) in [("ctx", ctx.context.as_str()), ("user", ctx.user.as_str()), ("ns", scope.as_str())] {
         left.push(Span::styled(format!("{label} "), dim));
         left.push(Span::styled(format!("{value}  "), base.add_modifier(Modifier::BOLD)));

@@ -1,8 +1,11 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
+pub mod dialogs;
 pub mod footer;
 pub mod header;
 pub mod list;
 pub mod overlays;
+pub mod pane;
+pub mod plan;
 pub mod theme;
 
 use ratatui::Frame;
@@ -36,11 +39,22 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         body.y += 1;
         body.height -= 1;
     }
+    let plan_height = plan::height(state).min(body.height / 2);
+    if plan_height > 0 {
+        let pane = Rect { y: body.y + body.height - plan_height, height: plan_height, ..body };
+        body.height -= plan_height;
+        plan::render(frame, pane, state, theme);
+    }
     list::render(frame, body, state, theme);
+    if let Some(pane) = &state.pane {
+        pane::render(frame, body, pane, theme);
+    }
     footer::render(frame, footer, state, theme);
     match &state.mode {
         Mode::Palette(p) => overlays::palette(frame, body, p, theme),
         Mode::Help { scroll } => overlays::help(frame, area, *scroll, theme),
+        Mode::Confirm(c) => dialogs::confirm(frame, area, c, state.context.readonly, theme),
+        Mode::Prompt(p) => dialogs::prompt(frame, area, p, theme),
         _ => {}
     }
 }

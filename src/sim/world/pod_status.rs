@@ -401,6 +401,13 @@ impl Kubelet<'_> {
             current = s;
             previous = kube_time::plus(s, -(run + backoff_secs(restarts))).max(first);
         }
+        // A pod created moments ago (a replacement) with a scripted restart count: its history must lie in the
+        // past, as a real kubelet's would, never in the future.
+        let ahead = kube_time::secs_between(self.now, current);
+        if ahead > 0 {
+            current = kube_time::plus(current, -ahead);
+            previous = kube_time::plus(previous, -ahead);
+        }
         (current, previous)
     }
 

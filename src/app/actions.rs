@@ -1,0 +1,324 @@
+//! The action side of the loop: from a key on a row to a prompt, a confirmation showing the plan, the
+//! permission check, the run, and its outcome. Every command shown comes from `Action::plan`.
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::ResourceExt;
+
+use super::describe::{describe_lines, yaml_lines};
+use super::keymap::Command;
+use super::msg::Effect;
+use super::state::{Check, ConfirmState, DryRun, Mode, PromptPurpose, PromptState, State, TextPane};
+use crate::action::{Action, ActionError, ObjectRef, Outcome, PodController, ScaleKind, WorkloadKind, diff};
+use crate::cluster::Kind;
+
+/// The actions of the selected row, with the key that starts each: what the game plan pane lists.
+pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
+    let Some((ns, name)) = state.selected().cloned() else { return Vec::new() };
+    let kind = state.view.kind;
+    if kind == Kind::Event {
+        return Vec::new();
+    }
+    let target = ObjectRef::of(kind, Some(&ns), &name);
+    let mut out = vec![("d", Action::Describe { target: target.clone() }), ("y", Action::Yaml { target })];
+    match kind {
+        Kind::Deployment => {
+            let current = state.selected_deployment().and_then(replicas);
+            out.push(("s", scale(&ns, &name, current.unwrap_or(1), current)));
+            out.push((
+                "r",
+                Action::RolloutRestart { kind: WorkloadKind::Deployment, namespace: ns.clone(), name: name.clone() },
+            ));
+            if let Some((container, image)) = state.selected_deployment().and_then(first_image) {
+                out.push(("i", set_image(&ns, &name, &container, &image)));
+            }
+            out.push(("u", Action::Rollback { namespace: ns, name, to_revision: None }));
+        }
+        Kind::Pod => {
+            let controller = state.selected_pod().and_then(|p| PodController::from_owners(p.owner_references()));
+            out.push(("Ctrl-d", Action::DeletePod { namespace: ns, name, grace_period: None, controller }));
+        }
+        _ => {}
+    }
+    out
+}
+
+fn replicas(d: &Deployment) -> Option<i32> {
+    d.spec.as_ref().and_then(|s| s.replicas)
+}
+
+fn first_image(d: &Deployment) -> Option<(String, String)> {
+    let c = d.spec.as_ref()?.template.spec.as_ref()?.containers.first()?;
+    Some((c.name.clone(), c.image.clone().unwrap_or_default()))
+}
+
+fn containers(d: &Deployment) -> Vec<String> {
+    d.spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .map(|p| p.containers.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn scale(ns: &str, name: &str, replicas: i32, current: Option<i32>) -> Action {
+    Action::Scale {
+        kind: ScaleKind::Deployment,
+        namespace: ns.into(),
+        name: name.into(),
+        replicas,
+        current,
+        resource_version: None,
+    }
+}
+
+fn set_image(ns: &str, name: &str, container: &str, image: &str) -> Action {
+    Action::SetImage {
+        kind: WorkloadKind::Deployment,
+        namespace: ns.into(),
+        name: name.into(),
+        container: container.into(),
+        image: image.into(),
+    }
+}
+
+/// A list key that names an action. Returns false for commands that are not actions.
+pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) -> bool {
+    match command {
+        Command::TogglePlan => state.show_plan = !state.show_plan,
+        Command::Copy => effects.push(Effect::Copy(state.view_action().plan(&state.plan_ctx()).command)),
+        Command::Describe | Command::Yaml => {
+            let wanted = if command == Command::Describe { "d" } else { "y" };
+            if let Some((_, action)) = selected_actions(state).into_iter().find(|(k, _)| *k == wanted) {
+                let plan = action.plan(&state.plan_ctx());
+                let command = plan.command.clone();
+                state.pane = Some(TextPane {
+                    title: plan.summary.clone(),
+                    plan: Some(plan),
+                    lines: Vec::new(),
+                    scroll: 0,
+                    loading: true,
+                    selectable: false,
+                });
+                effects.push(Effect::Run { action, dry_run: false, command });
+            }
+        }
+        Command::Scale => {
+            let Some((ns, name)) = state.selected().cloned() else { return true };
+            let current = state.selected_deployment().and_then(replicas);
+            state.mode = Mode::Prompt(PromptState {
+                title: format!("Scale deployment {name}"),
+                hint: format!("Replicas (now {}). Enter to review the plan, Esc to cancel.", current.unwrap_or(0)),
+                input: current.unwrap_or(1).to_string(),
+                purpose: PromptPurpose::Scale { namespace: ns, name, current },
+            });
+        }
+        Command::SetImage => {
+            let Some((ns, name)) = state.selected().cloned() else { return true };
+            let (container, image) = state.selected_deployment().and_then(first_image).unwrap_or_default();
+            let names = state.selected_deployment().map(containers).unwrap_or_default().join(", ");
+            state.mode = Mode::Prompt(PromptState {
+                title: format!("Set image of deployment {name}"),
+                hint: format!("CONTAINER=IMAGE (containers: {names}). Enter to review the plan."),
+                input: format!("{container}={image}"),
+                purpose: PromptPurpose::SetImage { namespace: ns, name },
+            });
+        }
+        Command::Restart | Command::Rollback | Command::DeletePod => {
+            let wanted = match command {
+                Command::Restart => "r",
+                Command::Rollback => "u",
+                _ => "Ctrl-d",
+            };
+            if let Some((_, action)) = selected_actions(state).into_iter().find(|(k, _)| *k == wanted) {
+                open_confirm(state, action, effects);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Show the plan and ask; meanwhile ask the server whether the user may do it.
+pub fn open_confirm(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
+    let plan = action.plan(&state.plan_ctx());
+    let check = if state.context.readonly && plan.mutating {
+        Check::Refused {
+            reason: "mosaic is in read-only mode (--readonly or readonly: true for this context): it changes nothing"
+                .into(),
+            can_i: None,
+        }
+    } else {
+        effects.push(Effect::Check { action: action.clone(), command: plan.command.clone() });
+        Check::Pending
+    };
+    state.mode = Mode::Confirm(Box::new(ConfirmState { action, plan, check, dry_run: None, running: false }));
+}
+
+pub fn on_confirm_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
+    let Mode::Confirm(confirm) = &mut state.mode else { return };
+    match command {
+        Command::Cancel => state.mode = Mode::Normal,
+        Command::Copy => effects.push(Effect::Copy(confirm.plan.command.clone())),
+        Command::DryRun if confirm.check == Check::Allowed => {
+            confirm.dry_run = Some(DryRun::Running);
+            effects.push(Effect::Run {
+                action: confirm.action.clone(),
+                dry_run: true,
+                command: confirm.plan.command.clone(),
+            });
+        }
+        Command::Confirm if confirm.check == Check::Allowed && !confirm.running => {
+            confirm.running = true;
+            effects.push(Effect::Run {
+                action: confirm.action.clone(),
+                dry_run: false,
+                command: confirm.plan.command.clone(),
+            });
+        }
+        Command::Confirm | Command::DryRun => {
+            let why = match &confirm.check {
+                Check::Pending => "Still asking the server whether you may do this…".to_string(),
+                Check::Refused { reason, .. } => reason.clone(),
+                Check::Allowed => "Already running…".to_string(),
+            };
+            state.flash(why, true);
+        }
+        _ => {}
+    }
+}
+
+pub fn on_prompt_submit(state: &mut State, effects: &mut Vec<Effect>) {
+    let Mode::Prompt(prompt) = &state.mode else { return };
+    let input = prompt.input.trim().to_string();
+    let action = match &prompt.purpose {
+        PromptPurpose::Scale { namespace, name, current } => match input.parse::<i32>() {
+            Ok(n) if n >= 0 => scale(namespace, name, n, *current),
+            _ => {
+                state.flash(format!("{input:?} is not a number of replicas: type 0 or more"), true);
+                return;
+            }
+        },
+        PromptPurpose::SetImage { namespace, name } => match input.split_once('=') {
+            Some((c, i)) if !c.trim().is_empty() && !i.trim().is_empty() => {
+                set_image(namespace, name, c.trim(), i.trim())
+            }
+            _ => {
+                state.flash("Type CONTAINER=IMAGE, for example web=registry.example/web:1.2", true);
+                return;
+            }
+        },
+    };
+    open_confirm(state, action, effects);
+}
+
+pub fn on_text_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
+    let page = state.page_size();
+    let Some(pane) = &mut state.pane else { return };
+    let last = pane.lines.len().saturating_sub(1);
+    match command {
+        Command::Down => pane.scroll = (pane.scroll + 1).min(last),
+        Command::Up => pane.scroll = pane.scroll.saturating_sub(1),
+        Command::PageDown => pane.scroll = (pane.scroll + page).min(last),
+        Command::PageUp => pane.scroll = pane.scroll.saturating_sub(page),
+        Command::Top => pane.scroll = 0,
+        Command::Bottom => pane.scroll = last.saturating_sub(page.saturating_sub(1)),
+        Command::Copy => {
+            let text = match (&pane.plan, pane.selectable) {
+                (Some(plan), _) => plan.command.clone(),
+                (None, _) => pane.lines.last().cloned().unwrap_or_default(),
+            };
+            effects.push(Effect::Copy(text));
+        }
+        Command::Back | Command::Cancel => state.pane = None,
+        _ => {}
+    }
+}
+
+pub fn on_checked(state: &mut State, command: &str, result: Result<(), ActionError>) {
+    let Mode::Confirm(confirm) = &mut state.mode else { return };
+    if confirm.plan.command != command {
+        return;
+    }
+    confirm.check = match result {
+        Ok(()) => Check::Allowed,
+        Err(ActionError::Forbidden { message, can_i, .. }) => Check::Refused { reason: message, can_i: Some(can_i) },
+        Err(err) => Check::Refused { reason: err.to_string(), can_i: None },
+    };
+}
+
+pub fn on_done(state: &mut State, command: &str, dry_run: bool, result: Result<Outcome, ActionError>) {
+    // A describe or YAML pane waiting for its object.
+    if let Some(pane) = &mut state.pane
+        && pane.loading
+        && pane.plan.as_ref().is_some_and(|p| p.command == command)
+    {
+        pane.loading = false;
+        let is_yaml = pane.plan.as_ref().is_some_and(|p| p.argv.iter().any(|a| a == "yaml"));
+        pane.lines = match result {
+            Ok(Outcome::Object(object)) if is_yaml => yaml_lines(&object),
+            Ok(Outcome::Object(object)) => describe_lines(&object),
+            Ok(_) => vec!["(nothing to show)".into()],
+            Err(err) => vec![err.to_string()],
+        };
+        return;
+    }
+    let Mode::Confirm(confirm) = &mut state.mode else {
+        // The dialog was closed before the answer came: still say what happened.
+        match (dry_run, &result) {
+            (false, Ok(outcome)) => state.flash(summary(outcome), false),
+            (_, Err(err)) => state.flash(err.to_string(), true),
+            _ => {}
+        }
+        return;
+    };
+    if confirm.plan.command != command {
+        return;
+    }
+    if dry_run {
+        confirm.dry_run = Some(match result {
+            Ok(Outcome::Changed { before: Some(before), after: Some(after), .. }) => {
+                DryRun::Diff(diff(&before, &after))
+            }
+            Ok(outcome) => DryRun::Diff(format!("# {}", summary(&outcome))),
+            Err(err) => DryRun::Failed(err.to_string()),
+        });
+        return;
+    }
+    let title = confirm.plan.summary.clone();
+    let plan = confirm.plan.clone();
+    state.mode = Mode::Normal;
+    match result {
+        Ok(outcome) => state.flash(summary(&outcome), false),
+        Err(err) => {
+            state.pane = Some(TextPane {
+                title: format!("Failed: {title}"),
+                lines: err.to_string().lines().map(str::to_string).collect(),
+                plan: Some(plan),
+                scroll: 0,
+                loading: false,
+                selectable: false,
+            });
+        }
+    }
+}
+
+fn summary(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Changed { summary, .. } | Outcome::Deleted { summary } => summary.clone(),
+        Outcome::Object(_) => "Done".into(),
+    }
+}
+
+pub fn on_copied(state: &mut State, text: String, result: Result<&'static str, String>) {
+    match result {
+        Ok(via) => state.flash(format!("Copied {} characters ({via})", text.chars().count()), false),
+        Err(reason) => {
+            state.pane = Some(TextPane {
+                title: "Copy this by hand".into(),
+                plan: None,
+                lines: vec![format!("Nothing could copy it ({reason}). Select the line below:"), String::new(), text],
+                scroll: 0,
+                loading: false,
+                selectable: true,
+            });
+        }
+    }
+}

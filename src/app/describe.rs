@@ -1,0 +1,170 @@
+//! Text for the describe and YAML panes, from an object as the server sent it.
+use serde_json::Value;
+
+/// The object as YAML, without managedFields (which no person reads).
+pub fn yaml_lines(object: &Value) -> Vec<String> {
+    let mut object = object.clone();
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    match serde_yaml::to_string(&object) {
+        Ok(text) => text.lines().map(str::to_string).collect(),
+        Err(e) => vec![format!("Could not show this object as YAML: {e}")],
+    }
+}
+
+/// A kubectl-describe-like outline: `Name:`, `Namespace:`, labels, then every field as `Title Case: value`,
+/// nested fields indented, lists as items. Events come with the timeline views.
+pub fn describe_lines(object: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let meta = object.get("metadata").cloned().unwrap_or(Value::Null);
+    let field = |k: &str| meta.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    out.push(format!("{:<18}{}", "Name:", field("name")));
+    if !field("namespace").is_empty() {
+        out.push(format!("{:<18}{}", "Namespace:", field("namespace")));
+    }
+    if let Some(kind) = object.get("kind").and_then(Value::as_str) {
+        out.push(format!("{:<18}{kind}", "Kind:"));
+    }
+    out.push(format!("{:<18}{}", "Created:", field("creationTimestamp")));
+    for (title, key) in [("Labels:", "labels"), ("Annotations:", "annotations")] {
+        let pairs: Vec<String> = meta
+            .get(key)
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| k.as_str() != "kubectl.kubernetes.io/last-applied-configuration")
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match pairs.split_first() {
+            None => out.push(format!("{title:<18}<none>")),
+            Some((first, rest)) => {
+                out.push(format!("{title:<18}{first}"));
+                out.extend(rest.iter().map(|p| format!("{:<18}{p}", "")));
+            }
+        }
+    }
+    for section in ["spec", "status"] {
+        if let Some(value) = object.get(section) {
+            out.push(String::new());
+            out.push(format!("{}:", title_case(section)));
+            outline(value, 1, &mut out);
+        }
+    }
+    for (key, value) in object.as_object().into_iter().flatten() {
+        if !matches!(key.as_str(), "apiVersion" | "kind" | "metadata" | "spec" | "status") {
+            out.push(String::new());
+            out.push(format!("{}:", title_case(key)));
+            outline(value, 1, &mut out);
+        }
+    }
+    out
+}
+
+/// Fields whose keys are user data (label names, config keys): shown as `key=value`, never re-cased.
+const DATA_MAPS: &[&str] = &["labels", "matchLabels", "annotations", "nodeSelector", "selector", "data", "stringData"];
+
+fn outline(value: &Value, depth: usize, out: &mut Vec<String>) {
+    let pad = "  ".repeat(depth);
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if let (true, Some(entries)) = (DATA_MAPS.contains(&k.as_str()), v.as_object())
+                    && entries.values().all(|e| !e.is_object() && !e.is_array())
+                {
+                    let pairs: Vec<String> = entries.iter().map(|(ek, ev)| format!("{ek}={}", scalar(ev))).collect();
+                    let shown = if pairs.is_empty() { "<none>".to_string() } else { pairs.join(", ") };
+                    out.push(format!("{pad}{}: {shown}", title_case(k)));
+                    continue;
+                }
+                match v {
+                    Value::Object(_) | Value::Array(_) if !is_empty(v) => {
+                        out.push(format!("{pad}{}:", title_case(k)));
+                        outline(v, depth + 1, out);
+                    }
+                    _ => out.push(format!("{pad}{}: {}", title_case(k), scalar(v))),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::Object(_) | Value::Array(_) => {
+                        out.push(format!("{pad}-"));
+                        outline(item, depth + 1, out);
+                    }
+                    _ => out.push(format!("{pad}- {}", scalar(item))),
+                }
+            }
+        }
+        other => out.push(format!("{pad}{}", scalar(other))),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "<none>".into(),
+        Value::Object(m) if m.is_empty() => "<none>".into(),
+        Value::Array(a) if a.is_empty() => "<none>".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `containerPort` → `Container Port`, as kubectl describe titles fields.
+fn title_case(key: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for (i, c) in key.chars().enumerate() {
+        if i == 0 {
+            out.extend(c.to_uppercase());
+        } else if c.is_uppercase() && prev_lower {
+            out.push(' ');
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_drops_managed_fields() {
+        let obj = json!({"metadata": {"name": "a", "managedFields": [{"manager": "x"}]}, "spec": {"replicas": 2}});
+        let text = yaml_lines(&obj).join("\n");
+        assert!(text.contains("replicas: 2") && !text.contains("managedFields"), "{text}");
+    }
+
+    #[test]
+    fn describe_titles_fields_and_lists_labels() {
+        let obj = json!({
+            "kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web", "tier": "front"}},
+            "spec": {"containers": [{"name": "web", "containerPort": 8080}], "nodeName": "node-a"},
+        });
+        let text = describe_lines(&obj).join("\n");
+        assert!(text.contains("Name:             web-1"), "{text}");
+        assert!(text.contains("Labels:           app=web\n                  tier=front"), "{text}");
+        assert!(text.contains("    Container Port: 8080"), "{text}");
+        assert!(text.contains("  Node Name: node-a"), "{text}");
+        let deploy = json!({"metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}});
+        let text = describe_lines(&deploy).join("\n");
+        assert!(text.contains("Match Labels: app=web"), "label names keep their case: {text}");
+    }
+}

@@ -1,0 +1,79 @@
+//! `config.yaml` in the config dir: settings that outlive a session. Every key is optional.
+//!
+//! ```yaml
+//! readonly: false          # refuse every change, everywhere
+//! contexts:
+//!   prod:
+//!     readonly: true       # refuse every change on this context only
+//! ```
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub readonly: bool,
+    #[serde(default)]
+    pub contexts: BTreeMap<String, ContextConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConfig {
+    #[serde(default)]
+    pub readonly: bool,
+}
+
+impl Config {
+    /// Read `<dir>/config.yaml`. A missing file is the defaults; a broken one is an error naming the file, the
+    /// line and the column.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Config> {
+        let Some(dir) = dir else { return Ok(Config::default()) };
+        let path = dir.join("config.yaml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => anyhow::bail!("could not read {}: {e}", path.display()),
+        };
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        serde_yaml::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not valid: {e}", path.display()))
+    }
+
+    /// Read-only everywhere, or for this context.
+    pub fn readonly_for(&self, context: &str) -> bool {
+        self.readonly || self.contexts.get(context).is_some_and(|c| c.readonly)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_context_readonly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.yaml"), "contexts:\n  prod:\n    readonly: true\n").expect("write");
+        let config = Config::load(Some(dir.path())).expect("loads");
+        assert!(config.readonly_for("prod"));
+        assert!(!config.readonly_for("dev"));
+    }
+
+    #[test]
+    fn a_broken_file_names_itself_and_the_position() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.yaml"), "readonly: [").expect("write");
+        let err = Config::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("config.yaml is not valid") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_is_the_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(Config::load(Some(dir.path())).expect("loads"), Config::default());
+    }
+}
