@@ -5,11 +5,13 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
 
 use crate::sim::types::SimUser;
 
 use super::Shared;
 use super::api;
+use super::connect;
 use super::discovery;
 use super::rbac;
 use super::recorder::{self, RecordedRequest};
@@ -65,7 +67,7 @@ fn parse_query(uri: &http::Uri) -> BTreeMap<String, String> {
 }
 
 pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
         Ok(bytes) => bytes,
         Err(e) => return ApiError::bad_request(format!("reading the request body: {e}")).into_response(),
@@ -109,6 +111,11 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Bod
         Route::GroupList => json_response(StatusCode::OK, &discovery::group_list(flavour)),
         Route::Group(group) => found(discovery::group(flavour, &group)),
         Route::ResourceList { group, version } => found(discovery::resource_list(flavour, &group, &version)),
+        Route::Resource(target) if connect::is_connect(&target) => {
+            let upgrade = parts.extensions.remove::<OnUpgrade>();
+            let request = ApiRequest { method: parts.method, query, headers: parts.headers, body, user };
+            connect::serve(shared, &target, &request, &parts.uri, upgrade)
+        }
         Route::Resource(target) => {
             let request = ApiRequest { method: parts.method, query, headers: parts.headers, body, user };
             api::serve(shared, &target, &request).unwrap_or_else(ApiError::into_response)

@@ -4,25 +4,37 @@
 //! State lives in one [`store::Store`] behind a mutex; every write is followed by the simulated controllers
 //! (`world::reconcile`) until the world settles, and fans out to open watches through a broadcast channel.
 mod api;
+mod app_http;
+mod channels;
 mod columns;
+mod commands;
+mod connect;
+mod container;
 mod convert;
 mod discovery;
+mod exec;
 mod handler;
 mod kubeconfig;
 mod logs;
 mod meta;
+mod net_tools;
+mod network;
 mod ops;
 mod patch;
+mod portforward;
 mod proto;
 mod rbac;
 mod recorder;
 mod registry;
 mod routes;
 mod selectors;
+mod shell;
+mod shell_syntax;
 mod status;
 mod store;
 mod table;
 mod tls;
+mod tty;
 mod watch;
 mod world_link;
 
@@ -43,6 +55,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::sim::types::{SimRule, SimUser};
 
+pub use exec::{ExecSession, TerminalSize};
 pub use recorder::RecordedRequest;
 pub use world_link::Scenario;
 
@@ -108,6 +121,7 @@ impl SimServer {
             store: Mutex::new(store),
             logs: Mutex::new(logs::LogBook::new(scenario.logs)),
             recorder: Mutex::new(recorder::Recorder::default()),
+            exec: Mutex::new(exec::ExecBook::default()),
             users,
             addr,
             opts,
@@ -154,7 +168,9 @@ pub(crate) struct Shared {
     store: Mutex<store::Store>,
     logs: Mutex<logs::LogBook>,
     recorder: Mutex<recorder::Recorder>,
-    /// Cancelled to end every open watch and followed log (on `stop` and `drop_watches`), then replaced.
+    exec: Mutex<exec::ExecBook>,
+    /// Cancelled to end every open watch, followed log and exec or port-forward session (on `stop` and
+    /// `drop_watches`), then replaced.
     watches: Mutex<CancellationToken>,
     life: tokio::sync::Mutex<Life>,
 }
@@ -267,7 +283,8 @@ where
         let shared = shared.clone();
         async move { Ok::<_, Infallible>(handler::handle(shared, req).await) }
     });
-    if let Err(e) = http1::Builder::new().serve_connection(io, service).await {
+    // Upgrades carry exec and port-forward sessions.
+    if let Err(e) = http1::Builder::new().serve_connection(io, service).with_upgrades().await {
         tracing::debug!(error = %e, "simulated API server connection ended");
     }
 }
@@ -336,6 +353,11 @@ impl SimHandle {
     /// The last 1000 requests, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.recorder().requests()
+    }
+
+    /// The exec sessions served (the last 200), oldest first: command, terminal size, exit code.
+    pub fn exec_sessions(&self) -> Vec<ExecSession> {
+        lock(&self.shared.exec).sessions()
     }
 
     /// Refuse new connections and cut every open one (watches included) at once.

@@ -33,6 +33,13 @@ pub struct Target {
 impl Target {
     /// The verb kubectl and RBAC would name for this request.
     pub fn verb(&self, method: &http::Method, watch_param: bool) -> &'static str {
+        // Connecting to a pod is `create` on the subresource, be it a WebSocket GET or a SPDY POST.
+        if self.name.is_some()
+            && self.res.is_pods()
+            && matches!(self.subresource.as_deref(), Some("exec" | "portforward" | "attach"))
+        {
+            return "create";
+        }
         match *method {
             http::Method::GET if self.name.is_none() && (watch_param || self.watch_path) => "watch",
             http::Method::GET if self.name.is_none() => "list",
@@ -141,6 +148,8 @@ mod tests {
         let t = target("/api/v1/watch/namespaces/acme/pods");
         assert!(t.watch_path);
         assert_eq!(t.verb(&http::Method::GET, false), "watch");
+        let t = target("/api/v1/namespaces/acme/pods/web-1/exec");
+        assert_eq!((t.verb(&http::Method::GET, false), t.resource_label().as_str()), ("create", "pods/exec"));
     }
 
     #[test]
