@@ -53,6 +53,27 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Start the built-in simulated cluster (a small shop, some apps broken) and open mosaic on it
     Demo(DemoArgs),
+    /// The record of what mosaic did: every action, its kubectl line and how it ended
+    #[command(subcommand)]
+    Transcript(TranscriptCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TranscriptCommand {
+    /// List the sessions that took actions
+    List,
+    /// Write a session's transcript as markdown or as a shell script that replays what succeeded
+    Export {
+        /// markdown or sh
+        #[arg(long, short = 'f', default_value = "markdown", value_parser = ["markdown", "md", "sh", "shell"])]
+        format: String,
+        /// Which session (default: the latest); see `mosaic transcript list`
+        #[arg(long)]
+        session: Option<String>,
+        /// Write to this file instead of standard output
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

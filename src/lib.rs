@@ -17,5 +17,6 @@ pub mod paths;
 pub mod runtime;
 pub mod sim;
 pub mod store;
+pub mod transcript;
 pub mod tui;
 pub mod ui;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use mosaic::app::State;
-use mosaic::cli::{Cli, Command, DemoArgs, GlobalArgs};
+use mosaic::cli::{Cli, Command, DemoArgs, GlobalArgs, TranscriptCommand};
 use mosaic::cluster::{ConnectOptions, Scope, connect, kubeconfig};
 use mosaic::config::Config;
 use mosaic::runtime::Runtime;
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
+            Some(Command::Transcript(command)) => run_transcript(&cli.global, command).await,
             None => run(&cli.global, None).await,
         }
     });
@@ -46,6 +47,44 @@ fn install_panic_message(log: Option<std::path::PathBuf>) {
 fn fail(message: &str) -> ExitCode {
     eprintln!("mosaic: {message}");
     ExitCode::from(1)
+}
+
+async fn run_transcript(global: &GlobalArgs, command: TranscriptCommand) -> anyhow::Result<()> {
+    let (store, status) = store::open(&paths::data_dir(global.data_dir.as_ref()));
+    if let Some(message) = status.message() {
+        eprintln!("mosaic: {message}");
+    }
+    match command {
+        TranscriptCommand::List => {
+            let sessions = store.transcript_sessions().await?;
+            if sessions.is_empty() {
+                println!("No actions recorded yet.");
+            }
+            for (id, count, first) in sessions {
+                println!("{id}  {count} action(s) since {first}");
+            }
+        }
+        TranscriptCommand::Export { format, session, output } => {
+            let entries = store.transcript(session.clone()).await?;
+            if entries.is_empty() {
+                anyhow::bail!(
+                    "no transcript for {}; see mosaic transcript list",
+                    session.map_or("the latest session".to_string(), |s| format!("session {s}"))
+                );
+            }
+            let text = match format.as_str() {
+                "sh" | "shell" => mosaic::transcript::shell(&entries),
+                _ => mosaic::transcript::markdown(&entries),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    let _ = store.close().await;
+    Ok(())
 }
 
 async fn run_demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
@@ -86,7 +125,10 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
 
     let (store, store_status) = store::open(&paths::data_dir(global.data_dir.as_ref()));
     let (tx, rx) = tui::channel();
-    let runtime = Runtime::new(session.clone(), tx.clone(), demo.is_some()).with_readonly(global.readonly, config);
+    let session_id = format!("{}-{}", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"), std::process::id());
+    let runtime = Runtime::new(session.clone(), tx.clone(), demo.is_some())
+        .with_readonly(global.readonly, config)
+        .with_transcript(store.clone(), session_id);
     let info = runtime.info(&session);
     let scope = if global.all_namespaces { Scope::All } else { Scope::Namespace(info.namespace.clone()) };
     let mut state = State::new(info, scope, jiff::Timestamp::now());

@@ -28,6 +28,8 @@ pub struct Runtime {
     readonly_flag: bool,
     config: crate::config::Config,
     clipboard: crate::clipboard::Method,
+    /// Where the transcript goes, and this session's id in it.
+    transcript: Option<(crate::store::StoreHandle, String)>,
 }
 
 pub fn context_info(session: &Session, demo: bool) -> ContextInfo {
@@ -55,7 +57,14 @@ impl Runtime {
             readonly_flag: false,
             config: crate::config::Config::default(),
             clipboard: crate::clipboard::Method::from_env(),
+            transcript: None,
         }
+    }
+
+    /// Record every action of this session in the store's transcript.
+    pub fn with_transcript(mut self, store: crate::store::StoreHandle, session: String) -> Self {
+        self.transcript = Some((store, session));
+        self
     }
 
     /// Read-only mode is enforced here, at the executor, whatever the UI shows.
@@ -159,9 +168,16 @@ impl Runtime {
     fn run(&self, action: Action, dry_run: bool, command: String) {
         let Some(session) = self.session() else { return };
         let (tx, readonly) = (self.tx.clone(), self.readonly_for(&session.target.context));
+        let transcript = self.transcript.clone().filter(|_| !matches!(action, Action::List { .. }));
         tokio::spawn(async move {
             let opts = ExecOptions { dry_run, ..ExecOptions::default() };
             let result = crate::action::run(&action, &session, readonly, &opts).await;
+            if let Some((store, id)) = transcript {
+                let entry = transcript_entry(&id, &session, &action, &command, dry_run, &result);
+                if let Err(e) = store.append_transcript(entry).await {
+                    tracing::warn!("could not record the action in the transcript: {e}");
+                }
+            }
             let _ = tx.send(Msg::Done { command, dry_run, result });
         });
     }
@@ -251,4 +267,39 @@ async fn fallback_namespaces(session: &Session, kind: Kind) -> (Vec<String>, Str
         return (vec![own], "your context's namespace (no namespace allows it)".into());
     }
     (allowed, "the namespaces you may list".into())
+}
+
+/// One transcript line, redacted: what ran, when, and how it ended.
+fn transcript_entry(
+    session_id: &str,
+    session: &Session,
+    action: &Action,
+    command: &str,
+    dry_run: bool,
+    result: &Result<crate::action::Outcome, crate::action::ActionError>,
+) -> crate::store::TranscriptEntry {
+    use crate::action::Outcome;
+    use crate::transcript::redact;
+    let summary = action
+        .plan(&crate::action::PlanCtx {
+            context: session.target.context.clone(),
+            namespace: session.target.namespace.clone(),
+        })
+        .summary;
+    let outcome = match result {
+        Ok(Outcome::Changed { summary, .. } | Outcome::Deleted { summary }) => summary.clone(),
+        Ok(Outcome::Object(_)) => "shown".into(),
+        Err(e) => e.to_string(),
+    };
+    crate::store::TranscriptEntry {
+        session: session_id.to_string(),
+        at: jiff::Timestamp::now(),
+        context: session.target.context.clone(),
+        command: redact(command),
+        summary: redact(&summary),
+        dry_run,
+        ok: result.is_ok(),
+        outcome: redact(&outcome),
+        output: None,
+    }
 }

@@ -12,6 +12,7 @@ mod error;
 mod open;
 mod schema;
 mod thread;
+mod transcript;
 mod workspaces;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub use bindings::AppBinding;
 pub use error::StoreError;
 pub use schema::LATEST_VERSION;
+pub use transcript::TranscriptEntry;
 pub use workspaces::{Workspace, WorkspaceFilters};
 
 /// The database file's name inside the data directory.
@@ -175,6 +177,29 @@ impl StoreHandle {
     ) -> impl Future<Output = Result<Vec<AppBinding>, StoreError>> + Send + 'static {
         let context = context.to_owned();
         thread::call(&self.jobs, move |db| db.read(|conn| bindings::list(conn, &context)))
+    }
+
+    /// Appends one action to the transcript (the caller redacts first).
+    pub fn append_transcript(
+        &self,
+        entry: TranscriptEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| db.write(|tx| transcript::append(tx, &entry)))
+    }
+
+    /// The transcript of one session, or of the latest when `session` is `None`.
+    pub fn transcript(
+        &self,
+        session: Option<String>,
+    ) -> impl Future<Output = Result<Vec<TranscriptEntry>, StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| db.read(|conn| transcript::list(conn, session.as_deref())))
+    }
+
+    /// Sessions with a transcript: id, number of entries, first time; newest first.
+    pub fn transcript_sessions(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, usize, String)>, StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| db.read(transcript::sessions))
     }
 
     /// Inserts the binding or replaces the one of the same workload; returns it as stored.

@@ -32,7 +32,24 @@ CREATE TABLE app_bindings (
 );
 ";
 
-const MIGRATIONS: &[&str] = &[MIGRATION_1];
+/// Migration 2: the transcript of every action taken, per session (`mosaic transcript export`).
+const MIGRATION_2: &str = "
+CREATE TABLE transcript (
+    id        INTEGER PRIMARY KEY,
+    session   TEXT    NOT NULL,
+    at        TEXT    NOT NULL,
+    context   TEXT    NOT NULL,
+    command   TEXT    NOT NULL,
+    summary   TEXT    NOT NULL,
+    dry_run   INTEGER NOT NULL DEFAULT 0 CHECK (dry_run IN (0, 1)),
+    ok        INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    outcome   TEXT    NOT NULL,
+    output    TEXT
+);
+CREATE INDEX transcript_by_session ON transcript (session, id);
+";
+
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// The schema version this build writes and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -76,7 +93,7 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), 0);
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
-        assert_eq!(tables(&conn), ["app_bindings", "workspaces"]);
+        assert_eq!(tables(&conn), ["app_bindings", "transcript", "workspaces"]);
     }
 
     #[test]
