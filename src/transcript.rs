@@ -47,8 +47,8 @@ pub fn markdown(entries: &[TranscriptEntry]) -> String {
             (false, _) => "failed",
         };
         out.push_str(&format!(
-            "\n## {} — {}\n\n{} ({how}): {}\n\n```sh\n{}\n```\n",
-            e.at, e.summary, e.at, e.outcome, e.command
+            "\n## {} — {}\n\n**{how}**: {}\n\n```sh\n{}\n```\n",
+            e.at, e.summary, e.outcome, e.command
         ));
         if let Some(output) = e.output.as_deref().filter(|o| !o.is_empty()) {
             out.push_str(&format!("\nOutput:\n\n```\n{output}\n```\n"));
