@@ -106,7 +106,7 @@ impl Action {
                 read_query(target),
             ),
             Action::List { kind, namespace } => {
-                let get = vec!["get".to_string(), kind.kubectl_name().to_string()];
+                let get = vec!["get".to_string(), kind.plural().to_string()];
                 let (argv, scope, query) = match (kind.namespaced(), namespace) {
                     (true, Some(ns)) => (
                         kubectl(ctx, ns, get),

@@ -312,7 +312,7 @@ pub fn markdown() -> String {
         for b in rows {
             let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
             let danger = if b.dangerous { " (asks first)" } else { "" };
-            let kinds: Vec<&str> = b.kinds.iter().map(|k| k.kubectl_name()).collect();
+            let kinds: Vec<&str> = b.kinds.iter().map(|k| k.plural()).collect();
             let only = if kinds.is_empty() { String::new() } else { format!(" ({} only)", kinds.join(", ")) };
             out.push_str(&format!("| {} | {} | {}{danger}{only} |\n", keys.join(" "), b.name, b.description));
         }

@@ -33,17 +33,6 @@ impl Kind {
         }
     }
 
-    /// How kubectl users type it (`kubectl get deploy`).
-    pub fn kubectl_name(self) -> &'static str {
-        match self {
-            Kind::Pod => "pods",
-            Kind::Deployment => "deployments",
-            Kind::Service => "services",
-            Kind::Event => "events",
-            Kind::Namespace => "namespaces",
-        }
-    }
-
     pub fn namespaced(self) -> bool {
         !matches!(self, Kind::Namespace)
     }
