@@ -98,6 +98,14 @@ pub async fn run(
             }
         }
         if !state.quit {
+            // A resize can slip past the input thread (before its first poll); the terminal knows its size.
+            if let Ok(size) = terminal.size()
+                && (size.width, size.height) != (state.width, state.height)
+            {
+                for effect in update(&mut state, Msg::Resize(size.width, size.height)) {
+                    runtime.execute(effect);
+                }
+            }
             terminal.draw(|f| ui::render(f, &state, &theme))?;
         }
     }

@@ -298,7 +298,7 @@ async fn admin_scales_a_deployment_through_the_confirmation() {
     ui.until(10, "allowed", |s| confirm_state(s).is_some_and(|c| c.check == mosaic::app::state::Check::Allowed)).await;
     ui.send(Msg::Key(key('y')));
     ui.until(10, "the deployment at 4 replicas", |s| {
-        s.selected_deployment().and_then(|d| d.spec.as_ref()).and_then(|sp| sp.replicas) == Some(4)
+        s.selected_deployment().and_then(|d| d.spec).and_then(|sp| sp.replicas) == Some(4)
     })
     .await;
     assert!(ui.state.flash.as_ref().is_some_and(|f| !f.error), "{:?}", ui.state.flash);

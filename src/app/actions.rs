@@ -21,13 +21,13 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
     let mut out = vec![("d", Action::Describe { target: target.clone() }), ("y", Action::Yaml { target })];
     match kind {
         Kind::Deployment => {
-            let current = state.selected_deployment().and_then(replicas);
+            let current = state.selected_deployment().as_ref().and_then(replicas);
             out.push(("s", scale(&ns, &name, current.unwrap_or(1), current)));
             out.push((
                 "r",
                 Action::RolloutRestart { kind: WorkloadKind::Deployment, namespace: ns.clone(), name: name.clone() },
             ));
-            if let Some((container, image)) = state.selected_deployment().and_then(first_image) {
+            if let Some((container, image)) = state.selected_deployment().as_ref().and_then(first_image) {
                 out.push(("i", set_image(&ns, &name, &container, &image)));
             }
             out.push(("u", Action::Rollback { namespace: ns, name, to_revision: None }));
@@ -102,7 +102,7 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
         }
         Command::Scale => {
             let Some((ns, name)) = state.selected().cloned() else { return true };
-            let current = state.selected_deployment().and_then(replicas);
+            let current = state.selected_deployment().as_ref().and_then(replicas);
             state.mode = Mode::Prompt(PromptState {
                 title: format!("Scale deployment {name}"),
                 hint: format!("Replicas (now {}). Enter to review the plan, Esc to cancel.", current.unwrap_or(0)),
@@ -112,8 +112,8 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
         }
         Command::SetImage => {
             let Some((ns, name)) = state.selected().cloned() else { return true };
-            let (container, image) = state.selected_deployment().and_then(first_image).unwrap_or_default();
-            let names = state.selected_deployment().map(containers).unwrap_or_default().join(", ");
+            let (container, image) = state.selected_deployment().as_ref().and_then(first_image).unwrap_or_default();
+            let names = state.selected_deployment().as_ref().map(containers).unwrap_or_default().join(", ");
             state.mode = Mode::Prompt(PromptState {
                 title: format!("Set image of deployment {name}"),
                 hint: format!("CONTAINER=IMAGE (containers: {names}). Enter to review the plan."),
@@ -303,7 +303,7 @@ pub fn on_done(state: &mut State, command: &str, dry_run: bool, result: Result<O
 fn summary(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Changed { summary, .. } | Outcome::Deleted { summary } => summary.clone(),
-        Outcome::Object(_) => "Done".into(),
+        Outcome::Object(_) | Outcome::Text(_) => "Done".into(),
     }
 }
 

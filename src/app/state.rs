@@ -315,14 +315,14 @@ impl State {
         self.view.selected_key.as_ref()
     }
 
-    pub fn selected_pod(&self) -> Option<&Pod> {
+    pub fn selected_pod(&self) -> Option<Pod> {
         let key = self.selected()?;
-        self.pods.get(&self.scopes_for(Kind::Pod), key).map(|e| e.object.as_ref())
+        self.pods.get(&self.scopes_for(Kind::Pod), key)?.object()
     }
 
-    pub fn selected_deployment(&self) -> Option<&Deployment> {
+    pub fn selected_deployment(&self) -> Option<Deployment> {
         let key = self.selected()?;
-        self.deployments.get(&self.scopes_for(Kind::Deployment), key).map(|e| e.object.as_ref())
+        self.deployments.get(&self.scopes_for(Kind::Deployment), key)?.object()
     }
 
     pub fn total_in_view(&self) -> usize {
@@ -342,8 +342,8 @@ impl State {
         let needle = self.view.filter.to_lowercase();
         let mut keys: Vec<(Option<jiff::Timestamp>, ObjectKey)> = with_cache!(self, kind, c => c
             .entries(&scopes)
-            .filter(|e| needle.is_empty() || e.row.search.contains(&needle))
-            .map(|e| (e.row.sort_time, (crate::app::cache::namespace_of(e), crate::app::cache::name_of(e))))
+            .filter(|(_, e)| needle.is_empty() || e.row.search.contains(&needle))
+            .map(|(key, e)| (e.row.sort_time, key.clone()))
             .collect());
         if kind == Kind::Event {
             // Newest first, as people read events.

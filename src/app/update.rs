@@ -242,7 +242,7 @@ fn quit(state: &mut State, effects: &mut Vec<Effect>) {
 }
 
 fn known_namespaces(state: &State) -> Vec<String> {
-    let mut names: Vec<String> = state.namespaces.entries(&[Scope::All]).map(super::cache::name_of).collect();
+    let mut names: Vec<String> = state.namespaces.entries(&[Scope::All]).map(|((_, name), _)| name.clone()).collect();
     if names.is_empty() {
         names.push(state.context.namespace.clone());
         for fb in state.fallback.values() {
