@@ -15,8 +15,10 @@ use tracing::{debug, info, warn};
 
 use super::errors::Failure;
 
-/// The first page arrives fast and paints at once; the rest fills in behind it.
+/// The rest of a list comes in pages of this many objects.
 pub const PAGE_SIZE: u32 = 500;
+/// The first page is small so it arrives, parses and paints at once; the rest fills in behind it.
+pub const FIRST_PAGE_SIZE: u32 = 100;
 /// Servers end a watch after this; the loop re-watches from the last resourceVersion, without a LIST.
 const WATCH_TIMEOUT_SECS: u32 = 290;
 const BACKOFF_START: Duration = Duration::from_millis(250);
@@ -190,7 +192,7 @@ where
         let mut continue_token: Option<String> = None;
         let mut first = true;
         loop {
-            let mut params = ListParams::default().limit(PAGE_SIZE);
+            let mut params = ListParams::default().limit(if first { FIRST_PAGE_SIZE } else { PAGE_SIZE });
             params.continue_token = continue_token.clone();
             match api.list(&params).await {
                 Ok(list) => {
