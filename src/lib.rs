@@ -15,6 +15,7 @@ pub mod git;
 pub mod logging;
 pub mod paths;
 pub mod runtime;
+pub mod shell;
 pub mod sim;
 pub mod store;
 pub mod transcript;

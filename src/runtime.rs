@@ -1,5 +1,7 @@
 //! Carries out the loop's effects: starts watches, resolves namespace fallbacks, switches contexts. Background
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
+mod exec;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +24,8 @@ pub struct Runtime {
     session: Arc<Mutex<Session>>,
     tx: UnboundedSender<Msg>,
     watches: HashMap<(Kind, Scope), AbortHandle>,
+    /// Running log streams by id: stopping one aborts its task.
+    log_streams: HashMap<u64, AbortHandle>,
     epoch: u64,
     demo: bool,
     /// `--readonly` for every context, and the config's per-context choice.
@@ -30,6 +34,8 @@ pub struct Runtime {
     clipboard: crate::clipboard::Method,
     /// Where the transcript goes, and this session's id in it.
     transcript: Option<(crate::store::StoreHandle, String)>,
+    /// Running port-forwards; each stops on `Quit` or when the runtime is dropped.
+    forwards: exec::Forwards,
 }
 
 pub fn context_info(session: &Session, demo: bool) -> ContextInfo {
@@ -52,12 +58,14 @@ impl Runtime {
             session: Arc::new(Mutex::new(session)),
             tx,
             watches: HashMap::new(),
+            log_streams: HashMap::new(),
             epoch: 1,
             demo,
             readonly_flag: false,
             config: crate::config::Config::default(),
             clipboard: crate::clipboard::Method::from_env(),
             transcript: None,
+            forwards: exec::Forwards::default(),
         }
     }
 
@@ -101,7 +109,17 @@ impl Runtime {
                 let result = crate::clipboard::copy(&text, self.clipboard);
                 let _ = self.tx.send(Msg::Copied { text, result });
             }
-            Effect::Quit => self.stop_all(),
+            Effect::StreamLogs { stream, action } => self.stream_logs(stream, action),
+            Effect::StopLogs(stream) => {
+                if let Some(handle) = self.log_streams.remove(&stream) {
+                    handle.abort();
+                }
+            }
+            Effect::Exec(effect) => self.exec_effect(effect),
+            Effect::Quit => {
+                self.stop_all();
+                self.forwards.stop_all();
+            }
         }
     }
 
@@ -115,6 +133,20 @@ impl Runtime {
         for (_, handle) in self.watches.drain() {
             handle.abort();
         }
+        for (_, handle) in self.log_streams.drain() {
+            handle.abort();
+        }
+    }
+
+    fn stream_logs(&mut self, stream: u64, action: Action) {
+        let Some(session) = self.session() else { return };
+        let (tx, readonly) = (self.tx.clone(), self.readonly_for(&session.target.context));
+        self.log_streams.retain(|_, handle| !handle.is_finished());
+        let task = tokio::spawn(async move {
+            let send = |update| tx.send(Msg::Logs { stream, update }).is_ok();
+            crate::action::stream_logs(&action, &session, readonly, send).await;
+        });
+        self.log_streams.insert(stream, task.abort_handle());
     }
 
     fn watch(&mut self, kind: Kind, scope: Scope) {
@@ -169,9 +201,14 @@ impl Runtime {
         let Some(session) = self.session() else { return };
         let (tx, readonly) = (self.tx.clone(), self.readonly_for(&session.target.context));
         let transcript = self.transcript.clone().filter(|_| !matches!(action, Action::List { .. }));
+        let forwards = self.forwards.clone();
         tokio::spawn(async move {
             let opts = ExecOptions { dry_run, ..ExecOptions::default() };
             let result = crate::action::run(&action, &session, readonly, &opts).await;
+            // A forward that started is the runtime's to keep and stop.
+            if let Ok(crate::action::Outcome::Forwarding(forward)) = &result {
+                forwards.adopt(forward.clone(), tx.clone());
+            }
             if let Some((store, id)) = transcript {
                 let entry = transcript_entry(&id, &session, &action, &command, dry_run, &result);
                 if let Err(e) = store.append_transcript(entry).await {
@@ -288,7 +325,10 @@ fn transcript_entry(
         .summary;
     let outcome = match result {
         Ok(Outcome::Changed { summary, .. } | Outcome::Deleted { summary }) => summary.clone(),
-        Ok(Outcome::Object(_)) => "shown".into(),
+        Ok(Outcome::Object(_) | Outcome::Text(_)) => "shown".into(),
+        Ok(Outcome::Output { summary, .. }) => summary.clone(),
+        Ok(Outcome::Shell(shell)) => shell.summary(),
+        Ok(Outcome::Forwarding(forward)) => format!("forwarding {}", forward.label()),
         Err(e) => e.to_string(),
     };
     crate::store::TranscriptEntry {
@@ -300,6 +340,10 @@ fn transcript_entry(
         dry_run,
         ok: result.is_ok(),
         outcome: redact(&outcome),
-        output: None,
+        // What a one-shot exec printed, redacted like the rest.
+        output: match result {
+            Ok(Outcome::Output { output, .. }) => Some(redact(&output.lines().join("\n"))),
+            _ => None,
+        },
     }
 }

@@ -6,8 +6,11 @@ use std::time::Duration;
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::app::{Msg, State, update};
+use crate::action::ShellSession;
+use crate::app::exec::{ExecEffect, ExecMsg};
+use crate::app::{Effect, Msg, State, update};
 use crate::runtime::Runtime;
+use crate::shell::terminal::InputGate;
 use crate::ui::{self, Theme};
 
 /// How many queued messages are folded into one frame at most, so a burst of watch events cannot starve input.
@@ -22,10 +25,15 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Read keys and resizes on a thread of its own: crossterm's read blocks.
-fn spawn_input(tx: UnboundedSender<Msg>, stop: Arc<AtomicBool>) {
+/// Read keys and resizes on a thread of its own: crossterm's read blocks. While a shell owns the terminal the
+/// gate holds the thread, so no key meant for the shell is read here.
+fn spawn_input(tx: UnboundedSender<Msg>, stop: Arc<AtomicBool>, gate: Arc<InputGate>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
+            if gate.holds() {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
             match event::poll(Duration::from_millis(100)) {
                 Ok(true) => {}
                 Ok(false) => continue,
@@ -62,7 +70,8 @@ pub async fn run(
     state.width = size.width;
     state.height = size.height;
     let stop = Arc::new(AtomicBool::new(false));
-    spawn_input(tx.clone(), Arc::clone(&stop));
+    let gate = InputGate::new();
+    spawn_input(tx.clone(), Arc::clone(&stop), Arc::clone(&gate));
     let ticker = {
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -85,17 +94,25 @@ pub async fn run(
         let Some(first) = rx.recv().await else { break };
         let mut next = Some(first);
         let mut handled = 0;
+        let mut shells = Vec::new();
         while let Some(msg) = next.take() {
             if matches!(msg, Msg::Switched(Ok(_))) {
                 runtime.switched();
             }
             for effect in update(&mut state, msg) {
-                runtime.execute(effect);
+                match effect {
+                    // Only this loop can lend the terminal; the shell runs once the batch is folded in.
+                    Effect::Exec(ExecEffect::Shell(session)) => shells.push(session),
+                    effect => runtime.execute(effect),
+                }
             }
             handled += 1;
             if handled < BATCH && !state.quit {
                 next = rx.try_recv().ok();
             }
+        }
+        for session in shells {
+            run_shell(&mut terminal, &session, &gate, &tx).await?;
         }
         if !state.quit {
             // A resize can slip past the input thread (before its first poll); the terminal knows its size.
@@ -113,6 +130,22 @@ pub async fn run(
     ticker.abort();
     signals.abort();
     runtime.stop_all();
+    Ok(())
+}
+
+/// Lend the terminal to a shell until it exits, then take it back and redraw everything.
+async fn run_shell(
+    terminal: &mut ratatui::DefaultTerminal,
+    session: &ShellSession,
+    gate: &InputGate,
+    tx: &UnboundedSender<Msg>,
+) -> anyhow::Result<()> {
+    let result = crate::shell::terminal::run(session, gate).await;
+    // A blank frame over a cleared screen, so the next frame paints every cell. Not `Terminal::clear`: it asks
+    // the terminal where the cursor is, and a key typed at that moment can swallow the answer.
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    let _ = tx.send(Msg::Exec(ExecMsg::ShellEnded { pod: session.pod.clone(), result }));
     Ok(())
 }
 

@@ -577,6 +577,308 @@ async fn run_passes_the_gate_for_admin() {
     assert_eq!(patch.query.get("fieldManager").map(String::as_str), Some("mosaic"));
 }
 
+// ---- Exec, shell, port-forward ----
+
+/// The requests to a pod's `exec` or `portforward` subresource since the last reset.
+fn connects(sim: &SimHandle, subresource: &str) -> Vec<RecordedRequest> {
+    sim.requests().into_iter().filter(|r| r.path.ends_with(&format!("/{subresource}"))).collect()
+}
+
+const AWKWARD_LINE: &str = r#"echo "it's $HOSTNAME" | grep -v 'x y'; echo oops >&2; exit 3"#;
+
+#[tokio::test]
+async fn exec_runs_a_command_and_returns_its_output_and_exit_code() {
+    let c = acme("admin").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    c.sim.reset_counts();
+    let exec = |command: Vec<String>| Action::Exec {
+        namespace: "acme".into(),
+        pod: pod.clone(),
+        container: "frontend".into(),
+        command,
+    };
+    let shell_form = exec(action::command_argv(AWKWARD_LINE));
+    insta::assert_snapshot!("exec_sh_c", shown(&shell_form.plan(&ctx("acme"))).replace(&pod, "POD"));
+    let argv_form = exec(action::command_argv("ls -la '/app/my dir'"));
+    insta::assert_snapshot!("exec_argv", shown(&argv_form.plan(&ctx("acme"))).replace(&pod, "POD"));
+
+    let command = action::command_argv("echo \"it's\"; hostname; echo oops >&2; exit 3");
+    let outcome = exec(command.clone()).execute(&c.session.client, &opts()).await.expect("runs");
+    let Outcome::Output { summary, output } = outcome else { panic!("expected output, got {outcome:?}") };
+    assert_eq!(output.stdout, format!("it's\n{pod}\n"));
+    assert_eq!(output.stderr, "oops\n");
+    assert_eq!(output.exit, action::Exit { code: Some(3), message: None });
+    assert!(!output.truncated && !output.timed_out);
+    assert_eq!(output.lines().last().map(String::as_str), Some("── exit code 3 ──"));
+    assert!(summary.ends_with("(container frontend): exit code 3"), "{summary}");
+
+    let sent = connects(&c.sim, "exec");
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    // The recorder keeps the last of repeated `command=`; the session has them all.
+    let script = command[2].as_str();
+    assert_request(
+        &sent[0],
+        "GET",
+        &format!("/api/v1/namespaces/acme/pods/{pod}/exec"),
+        &[("command", script), ("container", "frontend"), ("stdout", "true"), ("stderr", "true")],
+        None,
+        None,
+    );
+    let session = c.sim.exec_sessions().pop().expect("an exec session");
+    assert_eq!(session.command, command);
+    assert_eq!((session.container.as_str(), session.tty, session.stdin), ("frontend", false, false));
+    assert_eq!(session.exit_code, Some(3));
+
+    // A program the image does not have never starts: no exit code, the runtime's words.
+    let missing = exec(vec!["ip".into(), "addr".into()]).execute(&c.session.client, &opts()).await.expect("answers");
+    let Outcome::Output { output, .. } = missing else { panic!("expected output") };
+    assert_eq!(output.exit.code, None);
+    assert!(output.exit.describe().contains("executable file not found"), "{:?}", output.exit);
+
+    // There is no dry run of a command: nothing runs.
+    c.sim.reset_counts();
+    let dry = ExecOptions { dry_run: true, ..opts() };
+    let err = exec(command).execute(&c.session.client, &dry).await.expect_err("no dry run");
+    assert!(matches!(err, ActionError::Invalid(_)), "{err:?}");
+    assert!(connects(&c.sim, "exec").is_empty());
+}
+
+#[tokio::test]
+async fn a_shell_is_pumped_between_two_byte_streams() {
+    use futures::SinkExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let c = acme("admin").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    c.sim.reset_counts();
+    let shell = Action::Shell { namespace: "acme".into(), pod: pod.clone(), container: "frontend".into() };
+    insta::assert_snapshot!("shell", shown(&shell.plan(&ctx("acme"))).replace(&pod, "POD"));
+    let Outcome::Shell(session) = shell.execute(&c.session.client, &opts()).await.expect("connects") else {
+        panic!("expected a shell")
+    };
+    assert_eq!((session.pod.as_str(), session.container.as_str()), (pod.as_str(), "frontend"));
+    let process = session.take().expect("the connection");
+    assert!(session.take().is_none(), "taken once");
+
+    let (mut keyboard, input) = tokio::io::duplex(4096);
+    let (output, mut screen) = tokio::io::duplex(64 * 1024);
+    let (mut sizes, size_stream) = futures::channel::mpsc::unbounded();
+    sizes.send(kube::api::TerminalSize { width: 100, height: 30 }).await.expect("first size");
+    let pump = tokio::spawn(mosaic::shell::pump(process, input, output, size_stream));
+
+    let mut seen = String::new();
+    let mut read_until = async |want: &str, seen: &mut String| {
+        let mut buf = [0u8; 1024];
+        let found = tokio::time::timeout(Duration::from_secs(5), async {
+            while !seen.contains(want) {
+                let n = screen.read(&mut buf).await.expect("reads");
+                assert!(n > 0, "the screen closed before {want:?}: {seen:?}");
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+        .await;
+        assert!(found.is_ok(), "no {want:?} on the screen: {seen:?}");
+    };
+    read_until("/app $ ", &mut seen).await;
+    keyboard.write_all(b"echo hi\n").await.expect("types");
+    read_until("echo hi\r\nhi\r\n", &mut seen).await;
+    // A resize (SIGWINCH on a real terminal) reaches the tty before the next line does.
+    sizes.send(kube::api::TerminalSize { width: 120, height: 40 }).await.expect("resize");
+    keyboard.write_all(b"echo after\n").await.expect("types");
+    read_until("after\r\n", &mut seen).await;
+    keyboard.write_all(b"exit\n").await.expect("types");
+    let exit = tokio::time::timeout(Duration::from_secs(5), pump).await.expect("the shell ends").expect("joins");
+    assert_eq!(exit, action::Exit { code: Some(0), message: None });
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), screen.read_to_end(&mut rest)).await.expect("ends").expect("reads");
+
+    let sent = connects(&c.sim, "exec");
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_request(
+        &sent[0],
+        "GET",
+        &format!("/api/v1/namespaces/acme/pods/{pod}/exec"),
+        &[("command", "sh"), ("container", "frontend"), ("stdin", "true"), ("stdout", "true"), ("tty", "true")],
+        None,
+        None,
+    );
+    let recorded = c.sim.exec_sessions().pop().expect("an exec session");
+    assert_eq!(recorded.command, ["sh"]);
+    assert_eq!((recorded.tty, recorded.stdin, recorded.exit_code), (true, true, Some(0)));
+    assert_eq!(recorded.terminal_size.map(|s| (s.width, s.height)), Some((120, 40)));
+}
+
+/// `GET /healthz` over a real TCP connection: the whole response.
+async fn get_healthz(addr: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connects to the forward");
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.expect("writes");
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(5), tcp.read_to_string(&mut response))
+        .await
+        .expect("a response in time")
+        .expect("reads");
+    response
+}
+
+#[tokio::test]
+async fn port_forward_listens_locally_and_bridges_each_connection() {
+    let c = acme("admin").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    let to_pod = Action::PortForward {
+        namespace: "acme".into(),
+        target: action::ForwardTarget::Pod(pod.clone()),
+        local: 18080,
+        remote: 8080,
+    };
+    insta::assert_snapshot!("port_forward_pod", shown(&to_pod.plan(&ctx("acme"))).replace(&pod, "POD"));
+    let to_service = Action::PortForward {
+        namespace: "acme".into(),
+        target: action::ForwardTarget::Service("frontend".into()),
+        local: 0,
+        remote: 80,
+    };
+    insta::assert_snapshot!("port_forward_service_any_port", shown(&to_service.plan(&ctx("acme"))));
+
+    // Through the Service: a ready pod, on the targetPort (`http` → 8080).
+    c.sim.reset_counts();
+    let Outcome::Forwarding(forward) = to_service.execute(&c.session.client, &opts()).await.expect("forwards") else {
+        panic!("expected a forward")
+    };
+    assert_eq!((forward.remote, forward.local.ip().to_string().as_str()), (8080, "127.0.0.1"));
+    assert!(forward.pod.starts_with("frontend-"), "{}", forward.pod);
+    assert_ne!(forward.local.port(), 0, "a free port was picked");
+    let response = get_healthz(forward.local).await;
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n") && response.ends_with("\r\n\r\nok\n"), "{response}");
+    let sent = connects(&c.sim, "portforward");
+    assert_eq!(sent.len(), 1, "one WebSocket per local connection: {sent:#?}");
+    assert_request(
+        &sent[0],
+        "GET",
+        &format!("/api/v1/namespaces/acme/pods/{}/portforward", forward.pod),
+        &[("ports", "8080")],
+        None,
+        None,
+    );
+    let reads: Vec<String> = c.sim.requests().iter().map(|r| format!("{} {}", r.verb, r.resource)).collect();
+    assert_eq!(reads[..2], ["get services", "list pods"], "{reads:?}");
+    assert_eq!(forward.stats().served, 1);
+
+    // Stopping frees the port.
+    let port = forward.local.port();
+    let mut changes = forward.changes();
+    forward.stop();
+    tokio::time::timeout(Duration::from_secs(5), async { while changes.changed().await.is_ok() {} })
+        .await
+        .expect("the forward ends");
+    drop(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("the port is free again"));
+}
+
+#[tokio::test]
+async fn port_forward_to_a_busy_local_port_names_the_port() {
+    let c = acme("admin").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    let busy = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("binds");
+    let port = busy.local_addr().expect("address").port();
+    let action = Action::PortForward {
+        namespace: "acme".into(),
+        target: action::ForwardTarget::Pod(pod),
+        local: port,
+        remote: 8080,
+    };
+    let err = action.execute(&c.session.client, &opts()).await.expect_err("the port is taken");
+    assert!(matches!(err, ActionError::Invalid(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("Local port {port} is already in use on 127.0.0.1")), "{text}");
+    assert!(text.contains(":8080 for any free port"), "{text}");
+}
+
+#[tokio::test]
+async fn a_port_nothing_listens_on_reports_the_servers_error() {
+    use tokio::io::AsyncReadExt;
+    let c = acme("admin").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    let action = Action::PortForward {
+        namespace: "acme".into(),
+        target: action::ForwardTarget::Pod(pod),
+        local: 0,
+        remote: 9999,
+    };
+    let Outcome::Forwarding(forward) = action.execute(&c.session.client, &opts()).await.expect("listens") else {
+        panic!("expected a forward")
+    };
+    let mut tcp = tokio::net::TcpStream::connect(forward.local).await.expect("connects");
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut rest)).await.expect("closed").expect("reads");
+    assert!(rest.is_empty());
+    let mut changes = forward.changes();
+    let stats = tokio::time::timeout(Duration::from_secs(5), changes.wait_for(|s| s.last_error.is_some()))
+        .await
+        .expect("an error in time")
+        .expect("still running")
+        .clone();
+    let error = stats.last_error.unwrap_or_default();
+    assert!(error.starts_with("error forwarding port 9999 to pod "), "{error}");
+    assert!(error.contains("connect: connection refused"), "{error}");
+    assert_eq!((stats.served, stats.active), (1, 0));
+}
+
+fn exec_shell_forward(pod: &str) -> Vec<Action> {
+    vec![
+        Action::Exec {
+            namespace: "acme".into(),
+            pod: pod.into(),
+            container: "frontend".into(),
+            command: vec!["ls".into()],
+        },
+        Action::Shell { namespace: "acme".into(), pod: pod.into(), container: "frontend".into() },
+        Action::PortForward {
+            namespace: "acme".into(),
+            target: action::ForwardTarget::Pod(pod.into()),
+            local: 0,
+            remote: 8080,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn read_only_mode_refuses_exec_shells_and_forwards() {
+    let c = acme("admin").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    c.sim.reset_counts();
+    for action in exec_shell_forward(&pod) {
+        let plan = action.plan(&ctx("acme"));
+        assert!(plan.mutating, "{action:?}");
+        let err = action::run(&action, &c.session, true, &opts()).await.expect_err("read-only");
+        assert_eq!(err, ActionError::ReadOnly { plan: plan.command });
+    }
+    assert_eq!(c.sim.requests(), Vec::new(), "nothing was sent");
+    assert!(c.sim.exec_sessions().is_empty());
+}
+
+#[tokio::test]
+async fn dev_may_not_exec_or_forward_and_gets_the_can_i_line() {
+    let c = acme("dev").await;
+    let pod = pod_of(&c.session, "acme", "frontend").await.metadata.name.expect("pod name");
+    c.sim.reset_counts();
+    for action in exec_shell_forward(&pod) {
+        let err = action::run(&action, &c.session, false, &opts()).await.expect_err("dev may not");
+        let ActionError::Forbidden { user, can_i, .. } = &err else { panic!("expected Forbidden, got {err:?}") };
+        let subresource = if matches!(action, Action::PortForward { .. }) { "portforward" } else { "exec" };
+        assert_eq!(user, "dev");
+        assert_eq!(can_i, &format!("kubectl auth can-i create pods/{subresource} -n acme --context sim-dev"));
+        assert!(
+            err.to_string().starts_with(&format!(
+                "User \"dev\" may not create pods/{subresource} in namespace \"acme\". Nothing was changed."
+            )),
+            "{err}"
+        );
+    }
+    assert!(connects(&c.sim, "exec").is_empty() && connects(&c.sim, "portforward").is_empty());
+    assert!(c.sim.exec_sessions().is_empty());
+}
+
 // ---- Shell quoting ----
 
 mod quoting {
@@ -628,6 +930,23 @@ mod quoting {
             (s(), s()).prop_map(|(namespace, name)| Action::Yaml {
                 target: ObjectRef::of(Kind::Pod, Some(&namespace), &name)
             }),
+            (s(), s(), s(), s()).prop_map(|(namespace, pod, container, line)| Action::Exec {
+                namespace,
+                pod,
+                container,
+                command: action::command_argv(&line),
+            }),
+            (s(), s(), prop::option::of(s()), any::<bool>(), prop::option::of(any::<i64>())).prop_map(
+                |(namespace, pod, container, previous, tail)| Action::Logs {
+                    namespace,
+                    pod,
+                    container,
+                    previous,
+                    follow: !previous,
+                    tail,
+                    timestamps: previous,
+                }
+            ),
         ]
     }
 

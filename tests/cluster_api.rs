@@ -326,3 +326,37 @@ async fn dummy_runtime(sim: &SimHandle) -> Runtime {
     let other = open(sim, "admin", None).await;
     other.runtime
 }
+
+#[tokio::test]
+async fn an_exec_auth_plugin_supplies_the_token() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A credential plugin, as `aws eks get-token` or `kubelogin` would be: it prints an ExecCredential.
+    let plugin = dir.path().join("get-token");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\
+         \"status\":{\"token\":\"admin-token\"}}'\n",
+    )
+    .expect("write plugin");
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let generated = sim.kubeconfig("admin", "acme");
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(&generated).expect("kubeconfig yaml");
+    let users = doc.get_mut("users").and_then(|u| u.as_sequence_mut()).expect("users");
+    for user in users.iter_mut() {
+        if user.get("name").and_then(|n| n.as_str()) == Some("admin") {
+            user["user"] = serde_yaml::from_str(&format!(
+                "exec: {{apiVersion: client.authentication.k8s.io/v1, command: {}, interactiveMode: Never}}",
+                plugin.display()
+            ))
+            .expect("exec stanza");
+        }
+    }
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, serde_yaml::to_string(&doc).expect("yaml")).expect("write kubeconfig");
+    let target =
+        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
+    let session = connect(target).await.expect("the plugin's token is accepted");
+    assert_eq!(session.server_version, "v1.33.1");
+    assert!(sim.requests().iter().any(|r| r.user.as_deref() == Some("admin")), "requests ran as the plugin user");
+}

@@ -370,3 +370,73 @@ fn version_and_help() {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }
+
+/// Narrow the list to one name and keep the filter, so the cursor is on it.
+fn select(term: &mut Term, name: &str) {
+    term.text(&format!("/{name}"));
+    term.enter();
+    term.wait_until(&format!("only {name} rows"), WAIT, |s| {
+        let rows = list_rows(s);
+        let listed: Vec<&String> = rows.iter().filter(|r| !r.trim().is_empty()).collect();
+        !listed.is_empty() && listed.iter().all(|r| r.contains(name))
+    })
+    .unwrap();
+}
+
+#[test]
+fn scale_a_deployment_and_see_the_replica_count_change() {
+    let (_cluster, mut term) = open_shop("admin", &[]);
+    term.wait_for(HEALTHY, WAIT).unwrap();
+    term.text(":deploy");
+    term.enter();
+    term.wait_until("deployments", WAIT, |s| view_line(s).contains("Deployments (shop)")).unwrap();
+    select(&mut term, HEALTHY);
+    term.wait_for("3/3", WAIT).unwrap();
+    term.text("s");
+    term.wait_for("Replicas (now 3)", WAIT).unwrap();
+    term.send("\x7f");
+    term.text("5");
+    term.enter();
+    let screen = term.wait_for("You may do this.", WAIT).unwrap();
+    assert!(
+        screen.contents().contains("kubectl --context sim-admin -n shop scale deployment/storefront --replicas=5"),
+        "the confirmation shows the plan\n{}",
+        framed(&screen)
+    );
+    term.text("y");
+    term.wait_for("Scaled deployment storefront in shop to 5 replicas", WAIT).unwrap();
+    term.wait_for("5/5", WAIT).unwrap();
+}
+
+#[test]
+fn copy_the_game_plan_with_osc_52() {
+    let (_cluster, mut term) = open_shop("admin", &[]);
+    term.wait_until("a live pod list", WAIT, |s| view_line(s).contains("● live")).unwrap();
+    term.text("p");
+    let screen = term.wait_for("game plan", WAIT).unwrap();
+    let line = "kubectl --context sim-admin -n shop get pods";
+    assert!(screen.contents().contains(line), "the pane shows the view's kubectl\n{}", framed(&screen));
+    term.text("c");
+    term.wait_for(&format!("Copied {} characters (OSC 52)", line.len()), WAIT).unwrap();
+    use base64::Engine;
+    let expected = format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(line));
+    let output = String::from_utf8_lossy(&term.output()).to_string();
+    assert!(output.contains(&expected), "the terminal was asked to set its clipboard to the plan");
+}
+
+#[test]
+fn open_the_logs_of_a_pod() {
+    let (_cluster, mut term) = open_shop("admin", &[]);
+    term.wait_for(HEALTHY, WAIT).unwrap();
+    select(&mut term, HEALTHY);
+    term.text("l");
+    let screen = term
+        .wait_until("the log pane with lines", WAIT, |s| {
+            s.contents().contains("kubectl --context sim-admin -n shop logs storefront-")
+                && s.contents().contains("--tail=500 -f")
+        })
+        .unwrap();
+    assert!(screen.contents().lines().count() > 5, "{}", framed(&screen));
+    term.esc();
+    term.wait_until("the list again", WAIT, |s| view_line(s).contains("Pods (shop)")).unwrap();
+}

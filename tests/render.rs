@@ -2,6 +2,7 @@
 //! reconnecting states. Colours carry meaning in the status column, so those are snapshotted too.
 use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Pod;
+use mosaic::app::exec::{ExecMsg, ForwardRow};
 use mosaic::app::{ContextInfo, Data, Msg, State, update};
 use mosaic::cluster::{Scope, WatchState, WatchUpdate};
 use mosaic::ui::{self, Theme};
@@ -225,4 +226,66 @@ fn scale_refused_for_dev_shows_the_reason_and_the_can_i_line() {
     assert!(screen.contains("Not allowed: User \"dev\" may not patch deployments/scale"), "{screen}");
     assert!(!screen.contains("y run"), "no way to run a refused action: {screen}");
     insta::assert_snapshot!("confirm_scale_refused_100x30", screen);
+}
+
+fn forward_row(id: u64, port: u16, target: &str, served: u64, active: u64, error: Option<&str>) -> ForwardRow {
+    ForwardRow {
+        id,
+        local: format!("127.0.0.1:{port}"),
+        local_port: port,
+        target: target.into(),
+        served,
+        active,
+        error: error.map(str::to_string),
+    }
+}
+
+#[test]
+fn port_forward_list_shows_each_forward_and_its_connections() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    let rows = vec![
+        forward_row(1, 8080, "acme/frontend-7d9c8b6f5-x2x4q:8080 (service frontend)", 12, 1, None),
+        forward_row(2, 9000, "acme/orders-5c8d7f9b4-k9l2m:9000", 3, 0, Some("error forwarding port 9000: refused")),
+    ];
+    update(&mut s, Msg::Exec(ExecMsg::Forwards(rows)));
+    for c in ":pf".chars() {
+        update(&mut s, Msg::Key(key(c)));
+    }
+    update(&mut s, Msg::Key(enter()));
+    update(&mut s, Msg::Key(key('j')));
+    let buffer = draw(&mut s, 100, 30);
+    let screen = text(&buffer);
+    assert!(screen.contains("Ctrl-d stop"), "{screen}");
+    // The cursor is on the second forward.
+    let row = screen.lines().position(|l| l.contains("127.0.0.1:9000")).expect("second row") as u16;
+    assert_eq!(buffer[(2, row)].bg, Theme::default().selection_bg);
+    insta::assert_snapshot!("port_forwards_100x30", screen);
+}
+
+#[test]
+fn exec_output_pane_shows_stdout_stderr_and_the_exit_code() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    update(&mut s, Msg::Key(key('x')));
+    for c in "cat /etc/hostname; ls /nope".chars() {
+        update(&mut s, Msg::Key(key(c)));
+    }
+    update(&mut s, Msg::Key(enter()));
+    let command = match &s.mode {
+        mosaic::app::Mode::Confirm(c) => c.plan.command.clone(),
+        other => panic!("expected the confirmation, got {other:?}"),
+    };
+    let output = mosaic::action::ExecOutput {
+        stdout: "frontend-7d9c8b6f5-x2x4q\n".into(),
+        stderr: "ls: /nope: No such file or directory\n".into(),
+        exit: mosaic::action::Exit { code: Some(1), message: None },
+        truncated: false,
+        timed_out: false,
+    };
+    let summary = "Ran cat /etc/hostname; ls /nope in pod frontend in acme: exit code 1".to_string();
+    update(
+        &mut s,
+        Msg::Done { command, dry_run: false, result: Ok(mosaic::action::Outcome::Output { summary, output }) },
+    );
+    let screen = text(&draw(&mut s, 100, 30));
+    insta::assert_snapshot!("exec_output_100x30", screen);
 }

@@ -71,7 +71,7 @@ async fn a_new_database_is_created_migrated_and_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["app_bindings", "workspaces"]);
+    assert_eq!(tables, ["app_bindings", "exec_history", "transcript", "workspaces"]);
 }
 
 #[tokio::test]
@@ -279,4 +279,70 @@ async fn a_path_that_cannot_be_a_folder_is_unavailable() {
     let (store, status) = open(&file.join("data"));
     assert!(matches!(status, StoreStatus::Unavailable { .. }), "{status:?}");
     assert_eq!(store.list_workspaces("c").await, Ok(vec![]));
+}
+
+fn exec_command(app: &str, command: &str) -> store::ExecCommand {
+    store::ExecCommand {
+        context: "kind-dev".into(),
+        namespace: "shop".into(),
+        app: app.into(),
+        command: command.into(),
+        at: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn exec_history_round_trips_newest_first_per_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = open(dir.path());
+    for command in ["ls -la", "env | sort", "ls -la"] {
+        store.record_exec(exec_command("deployment/storefront", command)).await.unwrap();
+    }
+    store.record_exec(exec_command("statefulset/redis", "redis-cli ping")).await.unwrap();
+    store.close().await.unwrap();
+    drop(store);
+
+    // Reopened from the file: what was used last comes first, once.
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    let history = store.exec_history("kind-dev", "shop", "deployment/storefront").await.unwrap();
+    let commands: Vec<&str> = history.iter().map(|e| e.command.as_str()).collect();
+    assert_eq!(commands, ["ls -la", "env | sort"]);
+    assert_eq!(history[0], exec_command("deployment/storefront", "ls -la"));
+    assert_eq!(store.exec_history("kind-dev", "shop", "statefulset/redis").await.unwrap().len(), 1);
+    assert_eq!(store.exec_history("other", "shop", "deployment/storefront").await, Ok(vec![]));
+}
+
+#[tokio::test]
+async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
+    let dir = seeded_dir().await;
+    let path = db_path(dir.path());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE exec_history").unwrap();
+    }
+    set_user_version(&path, 2);
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    assert_eq!(user_version(&path), LATEST_VERSION);
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 1);
+    store.record_exec(exec_command("pod/debug", "id")).await.unwrap();
+    assert_eq!(store.exec_history("kind-dev", "shop", "pod/debug").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_read_only_database_recalls_commands_but_refuses_new_ones() {
+    let dir = seeded_dir().await;
+    let path = db_path(dir.path());
+    let (store, _) = open(dir.path());
+    store.record_exec(exec_command("pod/debug", "id")).await.unwrap();
+    store.close().await.unwrap();
+    drop(store);
+    // A newer mosaic's schema: this one opens it read-only (permissions do not bind when tests run as root).
+    set_user_version(&path, LATEST_VERSION + 1);
+    let (store, status) = open(dir.path());
+    assert!(matches!(status, StoreStatus::ReadOnly { .. }), "{status:?}");
+    assert_eq!(store.exec_history("kind-dev", "shop", "pod/debug").await.unwrap().len(), 1);
+    let err = store.record_exec(exec_command("pod/debug", "ls")).await.unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
 }

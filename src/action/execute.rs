@@ -121,6 +121,16 @@ impl Action {
                     api.list(&Default::default()).await.map_err(|e| ActionError::from_kube(&e, &what, Step::Read))?;
                 serde_json::to_value(&list).map(Outcome::Object).map_err(|e| ActionError::Invalid(e.to_string()))
             }
+            Action::Logs { .. } => super::logs::snapshot(client, self).await,
+            Action::Exec { namespace, pod, container, command } => {
+                super::exec::run_once(client, opts, namespace, pod, container, command).await
+            }
+            Action::Shell { namespace, pod, container } => {
+                super::exec::open_shell(client, opts, namespace, pod, container).await
+            }
+            Action::PortForward { namespace, target, local, remote } => {
+                super::forward::start(client, opts, namespace, target, *local, *remote).await
+            }
         }
     }
 }

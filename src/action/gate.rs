@@ -57,6 +57,11 @@ fn plan_ctx(session: &Session) -> PlanCtx {
 fn also_needed(action: &Action) -> Vec<AccessQuery> {
     match action {
         Action::Rollback { namespace, .. } => vec![AccessQuery::new("list", "apps", "replicasets", Some(namespace))],
+        // A Service is forwarded to one of its ready pods, found by reading it and listing them.
+        Action::PortForward { namespace, target: super::ForwardTarget::Service(_), .. } => vec![
+            AccessQuery::new("get", "", "services", Some(namespace)),
+            AccessQuery::new("list", "", "pods", Some(namespace)),
+        ],
         _ => Vec::new(),
     }
 }

@@ -4,8 +4,11 @@
 //! command cannot drift from what runs. Read-only mode and RBAC are enforced by [`run`], never only in the UI.
 mod diff;
 mod error;
+mod exec;
 mod execute;
+mod forward;
 mod gate;
+mod logs;
 mod plan;
 mod rollback;
 mod targets;
@@ -14,7 +17,10 @@ use crate::cluster::rbac::AccessQuery;
 
 pub use diff::diff;
 pub use error::ActionError;
+pub use exec::{EXEC_TIMEOUT, ExecOutput, Exit, MAX_OUTPUT, SHELL_COMMAND, ShellSession, command_argv, command_words};
+pub use forward::{ForwardStats, ForwardTarget, Forwarding};
 pub use gate::{check, run};
+pub use logs::stream_logs;
 pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.
@@ -96,6 +102,28 @@ pub enum Action {
         /// `None`: every namespace (or a cluster-scoped kind).
         namespace: Option<String>,
     },
+    /// `kubectl logs`: read-only. The UI streams it (`cluster::logs`); `execute` reads a snapshot, never
+    /// following, whatever `follow` says.
+    Logs {
+        namespace: String,
+        pod: String,
+        /// `None`: the pod's only container, as the server picks it.
+        container: Option<String>,
+        /// The last terminated instance of the container (`--previous`).
+        previous: bool,
+        follow: bool,
+        /// `--tail`: only the last lines; `None` is the whole log.
+        tail: Option<i64>,
+        timestamps: bool,
+    },
+    /// `kubectl exec POD -c CONTAINER -- COMMAND`: runs to its end; `execute` returns its output.
+    Exec { namespace: String, pod: String, container: String, command: Vec<String> },
+    /// `kubectl exec -it POD -c CONTAINER -- sh`: `execute` opens the connection and returns it
+    /// ([`Outcome::Shell`]) for the terminal loop to hand the terminal to.
+    Shell { namespace: String, pod: String, container: String },
+    /// `kubectl port-forward pod/POD LOCAL:REMOTE` (or `service/NAME`): `execute` binds 127.0.0.1:LOCAL (0: any
+    /// free port) and returns the running forward ([`Outcome::Forwarding`]).
+    PortForward { namespace: String, target: ForwardTarget, local: u16, remote: u16 },
 }
 
 /// How `execute` sends its requests.
@@ -127,7 +155,18 @@ pub enum Outcome {
     },
     /// A read: the object as served, without `managedFields`.
     Object(serde_json::Value),
+    /// A read whose answer is text, not an object: a log.
+    Text(String),
     Deleted {
         summary: String,
     },
+    /// A one-shot command ran: what it printed and how it ended.
+    Output {
+        summary: String,
+        output: ExecOutput,
+    },
+    /// An interactive shell is connected, waiting for the terminal.
+    Shell(ShellSession),
+    /// A port-forward is listening.
+    Forwarding(Forwarding),
 }

@@ -135,9 +135,86 @@ impl Action {
                 };
                 Plan::new(argv, format!("List {}{scope}", kind.plural()), Danger::Safe, false, query)
             }
+            Action::Logs { namespace, pod, container, previous, follow, tail, timestamps } => {
+                let mut verb = vec!["logs".to_string(), pod.clone()];
+                if let Some(container) = container {
+                    verb.extend(["-c".into(), container.clone()]);
+                }
+                if *previous {
+                    verb.push("--previous".into());
+                }
+                if *timestamps {
+                    verb.push("--timestamps".into());
+                }
+                if let Some(lines) = tail {
+                    verb.push(format!("--tail={lines}"));
+                }
+                if *follow {
+                    verb.push("-f".into());
+                }
+                let which = match container {
+                    Some(c) => format!("container {c} of pod {pod}"),
+                    None => format!("pod {pod}"),
+                };
+                let instance = if *previous { " (its previous, terminated instance)" } else { "" };
+                Plan::new(
+                    kubectl(ctx, namespace, verb),
+                    format!("Logs of {which} in {namespace}{instance}"),
+                    Danger::Safe,
+                    false,
+                    AccessQuery::new("get", "", "pods/log", Some(namespace)),
+                )
+            }
+            Action::Exec { namespace, pod, container, command } => {
+                let mut verb = vec!["exec".to_string(), pod.clone(), "-c".into(), container.clone(), "--".into()];
+                verb.extend(command.iter().cloned());
+                Plan::new(
+                    kubectl(ctx, namespace, verb),
+                    format!(
+                        "Run {} in container {container} of pod {pod} in {namespace}",
+                        super::exec::command_words(command)
+                    ),
+                    Danger::Caution(EXEC_CAUTION.into()),
+                    true,
+                    AccessQuery::new("create", "", "pods/exec", Some(namespace)),
+                )
+            }
+            Action::Shell { namespace, pod, container } => {
+                let mut verb = vec!["exec".to_string(), "-it".into(), pod.clone(), "-c".into(), container.clone()];
+                verb.push("--".into());
+                verb.extend(super::exec::SHELL_COMMAND.iter().map(|s| s.to_string()));
+                Plan::new(
+                    kubectl(ctx, namespace, verb),
+                    format!("Open a shell in container {container} of pod {pod} in {namespace}"),
+                    Danger::Caution(EXEC_CAUTION.into()),
+                    true,
+                    AccessQuery::new("create", "", "pods/exec", Some(namespace)),
+                )
+            }
+            Action::PortForward { namespace, target, local, remote } => {
+                let ports = if *local == 0 { format!(":{remote}") } else { format!("{local}:{remote}") };
+                let at = if *local == 0 { "a free local port".to_string() } else { format!("127.0.0.1:{local}") };
+                let to = match target {
+                    super::ForwardTarget::Pod(name) => format!("port {remote} of pod {name}"),
+                    super::ForwardTarget::Service(name) => format!("port {remote} of service {name} (one ready pod)"),
+                };
+                Plan::new(
+                    kubectl(ctx, namespace, ["port-forward".into(), target.kubectl_ref(), ports]),
+                    format!("Forward {at} to {to} in {namespace}"),
+                    Danger::Caution(format!(
+                        "anything on this machine that connects to {} reaches the pod, and can change what it stores",
+                        if *local == 0 { "the local port" } else { at.as_str() }
+                    )),
+                    true,
+                    AccessQuery::new("create", "", "pods/portforward", Some(namespace)),
+                )
+            }
         }
     }
 }
+
+/// Why exec and shells ask first: they act inside a running container.
+const EXEC_CAUTION: &str = "a command in the container can change it: its files, its processes, its data";
 
 impl Plan {
     fn new(argv: Vec<String>, summary: String, danger: Danger, mutating: bool, permission: AccessQuery) -> Plan {

@@ -33,9 +33,17 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
             out.push(("u", Action::Rollback { namespace: ns, name, to_revision: None }));
         }
         Kind::Pod => {
+            out.extend(super::logs::selected_action(state).map(|logs| ("l", logs)));
             let controller = state.selected_pod().and_then(|p| PodController::from_owners(p.owner_references()));
-            out.push(("Ctrl-d", Action::DeletePod { namespace: ns, name, grace_period: None, controller }));
+            let (namespace, pod) = (ns.clone(), name.clone());
+            out.push((
+                "Ctrl-d",
+                Action::DeletePod { namespace, name: pod, grace_period: None, controller: controller.clone() },
+            ));
+            out.push(("Ctrl-k", Action::DeletePod { namespace: ns, name, grace_period: Some(0), controller }));
+            out.extend(super::exec::row_actions(state));
         }
+        Kind::Service => out.extend(super::exec::row_actions(state)),
         _ => {}
     }
     out
@@ -121,10 +129,22 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
                 purpose: PromptPurpose::SetImage { namespace: ns, name },
             });
         }
-        Command::Restart | Command::Rollback | Command::DeletePod => {
+        Command::Logs => super::logs::open_selected(state, effects),
+        Command::RollbackTo => {
+            let Some((ns, name)) = state.selected().cloned() else { return true };
+            state.mode = Mode::Prompt(PromptState {
+                title: format!("Roll back deployment {name}"),
+                hint: "Revision number (its ReplicaSets' deployment.kubernetes.io/revision; see y for the current one)"
+                    .into(),
+                input: String::new(),
+                purpose: PromptPurpose::Rollback { namespace: ns, name },
+            });
+        }
+        Command::Restart | Command::Rollback | Command::DeletePod | Command::KillPod => {
             let wanted = match command {
                 Command::Restart => "r",
                 Command::Rollback => "u",
+                Command::KillPod => "Ctrl-k",
                 _ => "Ctrl-d",
             };
             if let Some((_, action)) = selected_actions(state).into_iter().find(|(k, _)| *k == wanted) {
@@ -157,7 +177,7 @@ pub fn on_confirm_command(state: &mut State, command: Command, effects: &mut Vec
     match command {
         Command::Cancel => state.mode = Mode::Normal,
         Command::Copy => effects.push(Effect::Copy(confirm.plan.command.clone())),
-        Command::DryRun if confirm.check == Check::Allowed => {
+        Command::DryRun if confirm.check == Check::Allowed && confirm.action.has_dry_run() => {
             confirm.dry_run = Some(DryRun::Running);
             effects.push(Effect::Run {
                 action: confirm.action.clone(),
@@ -177,6 +197,9 @@ pub fn on_confirm_command(state: &mut State, command: Command, effects: &mut Vec
             let why = match &confirm.check {
                 Check::Pending => "Still asking the server whether you may do this…".to_string(),
                 Check::Refused { reason, .. } => reason.clone(),
+                Check::Allowed if command == Command::DryRun => {
+                    "There is no dry run for this: it runs for real or not at all".to_string()
+                }
                 Check::Allowed => "Already running…".to_string(),
             };
             state.flash(why, true);
@@ -196,6 +219,15 @@ pub fn on_prompt_submit(state: &mut State, effects: &mut Vec<Effect>) {
                 return;
             }
         },
+        PromptPurpose::Rollback { namespace, name } => match input.parse::<i64>() {
+            Ok(n) if n > 0 => {
+                Action::Rollback { namespace: namespace.clone(), name: name.clone(), to_revision: Some(n) }
+            }
+            _ => {
+                state.flash(format!("{input:?} is not a revision: type a number such as 2"), true);
+                return;
+            }
+        },
         PromptPurpose::SetImage { namespace, name } => match input.split_once('=') {
             Some((c, i)) if !c.trim().is_empty() && !i.trim().is_empty() => {
                 set_image(namespace, name, c.trim(), i.trim())
@@ -205,6 +237,10 @@ pub fn on_prompt_submit(state: &mut State, effects: &mut Vec<Effect>) {
                 return;
             }
         },
+        PromptPurpose::Exec { .. } | PromptPurpose::PortForward { .. } => {
+            super::exec::on_prompt_submit(state, effects);
+            return;
+        }
     };
     open_confirm(state, action, effects);
 }
@@ -304,6 +340,9 @@ fn summary(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Changed { summary, .. } | Outcome::Deleted { summary } => summary.clone(),
         Outcome::Object(_) | Outcome::Text(_) => "Done".into(),
+        Outcome::Output { summary, .. } => summary.clone(),
+        Outcome::Shell(shell) => shell.summary(),
+        Outcome::Forwarding(forward) => format!("forwarding {}", forward.label()),
     }
 }
 

@@ -18,6 +18,12 @@ pub enum KeyContext {
     Prompt,
     /// A text pane: describe, YAML.
     Text,
+    /// The logs pane.
+    Logs,
+    /// Typing a search in the logs pane.
+    LogSearch,
+    /// The list of port-forwards (`:pf`).
+    Forwards,
 }
 
 impl KeyContext {
@@ -31,12 +37,15 @@ impl KeyContext {
             KeyContext::Confirm => "Confirming an action",
             KeyContext::Prompt => "Input",
             KeyContext::Text => "Describe and YAML",
+            KeyContext::Logs => "Logs",
+            KeyContext::LogSearch => "Searching the log (/)",
+            KeyContext::Forwards => "Port-forwards (:pf)",
         }
     }
 
     /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
     pub fn captures_text(self) -> bool {
-        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt)
+        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch)
     }
 
     /// Contexts that own the whole keyboard: no global key applies.
@@ -71,9 +80,24 @@ pub enum Command {
     Restart,
     SetImage,
     Rollback,
+    RollbackTo,
     DeletePod,
+    KillPod,
     Confirm,
     DryRun,
+    Logs,
+    ToggleFollow,
+    TogglePrevious,
+    ToggleTimestamps,
+    ToggleWrap,
+    Search,
+    NextMatch,
+    PrevMatch,
+    NextContainer,
+    Exec,
+    Shell,
+    PortForward,
+    StopForward,
 }
 
 /// One row of the table.
@@ -129,8 +153,14 @@ const fn act(
     }
 }
 
+/// A binding the footer does not hint: the help screen and the game plan still list it.
+const fn unhinted(binding: Binding) -> Binding {
+    Binding { hint: false, ..binding }
+}
+
 const DEPLOY: &[Kind] = &[Kind::Deployment];
 const POD: &[Kind] = &[Kind::Pod];
+const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
 
 use Command as C;
 use KeyContext as X;
@@ -140,7 +170,7 @@ pub const KEYMAP: &[Binding] = &[
         &[":"],
         C::Palette,
         "palette",
-        "Open the command palette: :pods :deploy :svc :events :ns :ctx :q",
+        "Open the command palette: :pods :deploy :svc :events :ns :ctx :pf :q",
         "General",
         X::Global,
         true,
@@ -180,7 +210,28 @@ pub const KEYMAP: &[Binding] = &[
     act(&["r"], C::Restart, "restart", "Restart every pod of the selected deployment (rollout restart)", DEPLOY, true),
     act(&["i"], C::SetImage, "set-image", "Set the image of a container of the selected deployment", DEPLOY, true),
     act(&["u"], C::Rollback, "rollback", "Roll the selected deployment back to its previous revision", DEPLOY, true),
-    act(&["Ctrl-d"], C::DeletePod, "delete", "Delete the selected pod", POD, true),
+    act(
+        &["U"],
+        C::RollbackTo,
+        "rollback-to",
+        "Roll the selected deployment back to a revision you choose",
+        DEPLOY,
+        true,
+    ),
+    act(&["Ctrl-d"], C::DeletePod, "delete", "Delete the selected pod (its grace period)", POD, true),
+    act(&["Ctrl-k"], C::KillPod, "kill", "Delete the selected pod now (grace period 0, forced)", POD, true),
+    act(&["l"], C::Logs, "logs", "Show the logs of the selected pod, following them", POD, false),
+    // Unhinted: the pod footer is full at 80 columns; `?` and the game plan (`p`) show them.
+    unhinted(act(&["x"], C::Exec, "exec", "Run a command in the selected pod and show its output", POD, true)),
+    unhinted(act(&["S"], C::Shell, "shell", "Open an interactive shell in the selected pod", POD, true)),
+    unhinted(act(
+        &["F"],
+        C::PortForward,
+        "port-forward",
+        "Forward a local port to the selected pod, or to a ready pod of the selected service",
+        POD_OR_SERVICE,
+        true,
+    )),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -197,6 +248,8 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Enter"], C::Submit, "ok", "Use this value", "Input", X::Prompt, true),
     bind(&["Esc"], C::Cancel, "cancel", "Cancel", "Input", X::Prompt, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Input", X::Prompt, false),
+    bind(&["Up"], C::Up, "older", "An older command used before (exec)", "Input", X::Prompt, false),
+    bind(&["Down"], C::Down, "newer", "A newer command used before (exec)", "Input", X::Prompt, false),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Text", X::Text, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Text", X::Text, false),
     bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Scroll one page down", "Text", X::Text, false),
@@ -206,6 +259,26 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["c"], C::Copy, "copy", "Copy the kubectl command of this pane", "Text", X::Text, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the pane", "Text", X::Text, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Text", X::Text, false),
+    bind(&["f"], C::ToggleFollow, "follow", "Follow new lines, or stop (f again resumes)", "Logs", X::Logs, true),
+    bind(&["p"], C::TogglePrevious, "previous", "The previous, terminated instance, or back", "Logs", X::Logs, true),
+    bind(&["t"], C::ToggleTimestamps, "timestamps", "Show or hide timestamps", "Logs", X::Logs, true),
+    bind(&["w"], C::ToggleWrap, "wrap", "Wrap long lines, or cut them at the edge", "Logs", X::Logs, true),
+    bind(&["Tab"], C::NextContainer, "container", "Show the next container of the pod", "Logs", X::Logs, true),
+    bind(&["/"], C::Search, "search", "Search the log", "Logs", X::Logs, true),
+    bind(&["n"], C::NextMatch, "next", "Go to the next match", "Logs", X::Logs, true),
+    bind(&["N"], C::PrevMatch, "previous-match", "Go to the previous match", "Logs", X::Logs, false),
+    bind(&["j", "Down"], C::Down, "down", "Scroll down", "Logs", X::Logs, false),
+    bind(&["k", "Up"], C::Up, "up", "Scroll up (new lines no longer scroll the view)", "Logs", X::Logs, false),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Scroll one page down", "Logs", X::Logs, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Scroll one page up", "Logs", X::Logs, false),
+    bind(&["g", "Home"], C::Top, "top", "Go to the oldest line kept", "Logs", X::Logs, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "Go to the end and keep up with new lines", "Logs", X::Logs, false),
+    bind(&["c"], C::Copy, "copy", "Copy the kubectl logs command", "Logs", X::Logs, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close the logs and stop the stream", "Logs", X::Logs, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Logs", X::Logs, false),
+    bind(&["Enter"], C::Submit, "keep", "Keep the search; n and N move between matches", "Search", X::LogSearch, true),
+    bind(&["Esc"], C::Cancel, "clear", "Clear the search", "Search", X::LogSearch, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Search", X::LogSearch, false),
     bind(&["Enter"], C::Submit, "run", "Run the command", "Palette", X::Palette, true),
     bind(&["Tab"], C::Complete, "complete", "Complete the highlighted suggestion", "Palette", X::Palette, true),
     bind(&["Up"], C::Up, "previous", "Previous suggestion", "Palette", X::Palette, false),
@@ -217,6 +290,11 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Up"], C::Up, "up", "Move up while filtering", "Filter", X::Filter, false),
     bind(&["Down"], C::Down, "down", "Move down while filtering", "Filter", X::Filter, false),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Filter", X::Filter, false),
+    bind(&["j", "Down"], C::Down, "down", "Next forward", "Port-forwards", X::Forwards, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous forward", "Port-forwards", X::Forwards, false),
+    bind(&["Ctrl-d"], C::StopForward, "stop", "Stop the selected forward", "Port-forwards", X::Forwards, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close the list (forwards keep running)", "Port-forwards", X::Forwards, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Port-forwards", X::Forwards, false),
     bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
@@ -277,12 +355,14 @@ pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option
     KEYMAP.iter().find(|b| b.context == KeyContext::Global && b.keys.iter().any(|k| matches(k, key))).map(|b| b.command)
 }
 
-/// The footer hints for a context (and kind of list): its own hinted bindings, then the global ones.
+/// The footer hints for a context (and kind of list): the global hinted bindings, then its own.
+/// The global ones come first: on a narrow terminal the end of the line is cut, and `? help` must stay.
 pub fn hints(context: KeyContext, kind: Option<Kind>) -> Vec<&'static Binding> {
-    let mut out: Vec<&Binding> = KEYMAP.iter().filter(|b| b.context == context && b.hint && applies(b, kind)).collect();
+    let mut out: Vec<&Binding> = Vec::new();
     if !context.closed() {
         out.extend(KEYMAP.iter().filter(|b| b.context == KeyContext::Global && b.hint));
     }
+    out.extend(KEYMAP.iter().filter(|b| b.context == context && b.hint && applies(b, kind)));
     out
 }
 
@@ -296,6 +376,9 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Confirm,
         KeyContext::Prompt,
         KeyContext::Text,
+        KeyContext::Logs,
+        KeyContext::LogSearch,
+        KeyContext::Forwards,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, KEYMAP.iter().filter(|b| b.context == *c).collect())).collect()

@@ -62,6 +62,13 @@ pub enum Msg {
         text: String,
         result: Result<&'static str, String>,
     },
+    /// A report of log stream `stream`; reports of a stream the pane no longer shows are ignored.
+    Logs {
+        stream: u64,
+        update: crate::cluster::logs::LogUpdate,
+    },
+    /// Exec history, port-forward changes, a shell's end.
+    Exec(super::exec::ExecMsg),
 }
 
 /// Work for the runtime. The update function never does I/O itself.
@@ -87,5 +94,14 @@ pub enum Effect {
     },
     /// Put text on the clipboard (the terminal loop does it: OSC 52 goes through the terminal).
     Copy(String),
+    /// Stream the log of an `Action::Logs` under this id (its lines come back as `Msg::Logs`).
+    StreamLogs {
+        stream: u64,
+        action: Action,
+    },
+    /// Stop a log stream.
+    StopLogs(u64),
+    /// Exec history, a shell to hand the terminal to, a forward to stop.
+    Exec(super::exec::ExecEffect),
     Quit,
 }

@@ -27,6 +27,8 @@ pub enum PaletteCommand {
     /// `:ctx NAME`; `:ctx` alone lists the contexts in the palette.
     Context(Option<String>),
     Help,
+    /// `:pf`: the running port-forwards.
+    Forwards,
     Quit,
 }
 
@@ -38,6 +40,7 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
     (&["events", "ev", "event"], "Events, newest first"),
     (&["ns", "namespace", "namespaces"], "Switch namespace: :ns NAME, :ns all; :ns alone lists them"),
     (&["ctx", "context", "contexts"], "Switch context: :ctx NAME"),
+    (&["pf", "port-forwards", "forwards"], "Running port-forwards: stop one with Ctrl-d"),
     (&["help"], "Show the key bindings"),
     (&["q", "quit", "q!"], "Quit mosaic"),
 ];
@@ -65,6 +68,7 @@ pub fn parse(input: &str) -> Result<PaletteCommand, PaletteError> {
         "ns" => PaletteCommand::Namespace(arg),
         "ctx" => PaletteCommand::Context(arg),
         "help" => PaletteCommand::Help,
+        "pf" => PaletteCommand::Forwards,
         _ => PaletteCommand::Quit,
     })
 }

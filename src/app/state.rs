@@ -74,8 +74,31 @@ pub struct ConfirmState {
 /// What a typed value is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PromptPurpose {
-    Scale { namespace: String, name: String, current: Option<i32> },
-    SetImage { namespace: String, name: String },
+    Scale {
+        namespace: String,
+        name: String,
+        current: Option<i32>,
+    },
+    SetImage {
+        namespace: String,
+        name: String,
+    },
+    Rollback {
+        namespace: String,
+        name: String,
+    },
+    /// A command to run in a container; `app` keys its history.
+    Exec {
+        namespace: String,
+        pod: String,
+        container: String,
+        app: String,
+    },
+    /// `LOCAL:REMOTE` for a port-forward.
+    PortForward {
+        namespace: String,
+        target: crate::action::ForwardTarget,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +196,12 @@ pub struct State {
     pub show_plan: bool,
     /// Describe, YAML, or text to copy by hand, over the list.
     pub pane: Option<TextPane>,
+    /// The logs pane over the pod list.
+    pub logs: Option<super::logs::LogPane>,
+    /// The id of the last log stream asked for; each new stream takes the next.
+    pub next_log_stream: u64,
+    /// Exec history of the open prompt, and the running port-forwards.
+    pub exec: super::exec::ExecState,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -208,6 +237,9 @@ impl State {
             quit: false,
             show_plan: false,
             pane: None,
+            logs: None,
+            next_log_stream: 0,
+            exec: Default::default(),
         }
     }
 

@@ -39,6 +39,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Switched(Ok(info)) => {
             state.switching = None;
+            // The runtime stopped the old context's log stream with everything else.
+            state.logs = None;
             state.flash(format!("Switched to context {}", info.context), false);
             if let Scope::Namespace(_) = state.scope {
                 state.scope = Scope::Namespace(info.namespace.clone());
@@ -60,8 +62,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Notice { text, error } => state.flash(text, error),
         Msg::Checked { command, result } => actions::on_checked(state, &command, result),
-        Msg::Done { command, dry_run, result } => actions::on_done(state, &command, dry_run, result),
+        Msg::Done { command, dry_run, result } => {
+            // Exec output, a shell and a forward are handled by their module; the rest as every action.
+            if let Some(result) = super::exec::on_done(state, &command, dry_run, result, &mut effects) {
+                actions::on_done(state, &command, dry_run, result);
+            }
+        }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
+        Msg::Logs { stream, update } => super::logs::on_update(state, stream, update),
+        Msg::Exec(msg) => super::exec::on_msg(state, msg),
     }
     ensure_watches(state, &mut effects);
     state.refresh_index();
@@ -138,6 +147,9 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
+        Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
+        Mode::Normal if state.logs.is_some() => KeyContext::Logs,
         Mode::Normal => KeyContext::List,
         Mode::Palette(_) => KeyContext::Palette,
         Mode::Filter => KeyContext::Filter,
@@ -184,6 +196,19 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => actions::on_text_command(state, command, effects),
             None => {}
         },
+        KeyContext::Logs => match command {
+            Some(Command::Palette) => open_palette(state),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(command) => super::logs::on_command(state, command, effects),
+            None => {}
+        },
+        KeyContext::LogSearch => super::logs::on_search_key(state, key, command),
+        KeyContext::Forwards => match command {
+            Some(Command::Palette) => open_palette(state),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(command) => super::exec::on_forwards_command(state, command, effects),
+            None => {}
+        },
         KeyContext::List | KeyContext::Global => {
             if let Some(command) = command
                 && actions::on_list_command(state, command, effects)
@@ -218,6 +243,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::PageUp => state.select(sel.saturating_sub(page)),
         Command::Top => state.select(0),
         Command::Bottom => state.select(usize::MAX),
+        Command::Exec | Command::Shell | Command::PortForward => super::exec::on_list_command(state, command, effects),
         _ => {}
     }
 }
@@ -340,6 +366,7 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
             state.flash(format!("Contexts: {list}. Switch with :ctx NAME"), false);
         }
         Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
+        Ok(PaletteCommand::Forwards) => super::exec::open_forwards(state),
         Ok(PaletteCommand::Quit) => quit(state, effects),
         Err(e) => state.flash(e.to_string(), true),
     }
@@ -365,6 +392,8 @@ fn on_prompt_key(state: &mut State, key: KeyEvent, command: Option<Command>, eff
     match command {
         Some(Command::Submit) => actions::on_prompt_submit(state, effects),
         Some(Command::Cancel) => state.mode = Mode::Normal,
+        Some(Command::Up) => super::exec::history_step(state, true),
+        Some(Command::Down) => super::exec::history_step(state, false),
         _ => {
             let Mode::Prompt(prompt) = &mut state.mode else { return };
             match key.code {

@@ -4,6 +4,7 @@ pub mod discovery;
 pub mod errors;
 pub mod kinds;
 pub mod kubeconfig;
+pub mod logs;
 pub mod rbac;
 pub mod scope;
 pub mod watch;

@@ -9,6 +9,7 @@
 //! running without saved state. [`StoreStatus::message`] is the sentence the UI shows in those cases.
 mod bindings;
 mod error;
+mod exec_history;
 mod open;
 mod schema;
 mod thread;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 pub use bindings::AppBinding;
 pub use error::StoreError;
+pub use exec_history::{ExecCommand, KEPT_PER_APP};
 pub use schema::LATEST_VERSION;
 pub use transcript::TranscriptEntry;
 pub use workspaces::{Workspace, WorkspaceFilters};
@@ -200,6 +202,25 @@ impl StoreHandle {
         &self,
     ) -> impl Future<Output = Result<Vec<(String, usize, String)>, StoreError>> + Send + 'static {
         thread::call(&self.jobs, move |db| db.read(transcript::sessions))
+    }
+
+    /// Records a command run with exec in an app's pods; the same command again moves to the top.
+    pub fn record_exec(&self, entry: ExecCommand) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| db.write(|tx| exec_history::record(tx, &entry)))
+    }
+
+    /// The commands run with exec in an app's pods, most recently used first.
+    pub fn exec_history(
+        &self,
+        context: &str,
+        namespace: &str,
+        app: &str,
+    ) -> impl Future<Output = Result<Vec<ExecCommand>, StoreError>> + Send + 'static {
+        let key = [context, namespace, app].map(str::to_owned);
+        thread::call(&self.jobs, move |db| {
+            let [context, namespace, app] = &key;
+            db.read(|conn| exec_history::list(conn, context, namespace, app))
+        })
     }
 
     /// Inserts the binding or replaces the one of the same workload; returns it as stored.

@@ -49,7 +49,22 @@ CREATE TABLE transcript (
 CREATE INDEX transcript_by_session ON transcript (session, id);
 ";
 
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+/// Migration 3: the commands run with exec, per app (`x` on a pod; Up/Down walk them). The same command run
+/// again is moved to the top: the store deletes the old row and inserts a new one, so `id` orders by use.
+const MIGRATION_3: &str = "
+CREATE TABLE exec_history (
+    id        INTEGER PRIMARY KEY,
+    context   TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    app       TEXT NOT NULL,
+    command   TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    UNIQUE (context, namespace, app, command)
+);
+CREATE INDEX exec_history_by_app ON exec_history (context, namespace, app, id);
+";
+
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// The schema version this build writes and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -93,7 +108,7 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), 0);
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
-        assert_eq!(tables(&conn), ["app_bindings", "transcript", "workspaces"]);
+        assert_eq!(tables(&conn), ["app_bindings", "exec_history", "transcript", "workspaces"]);
     }
 
     #[test]

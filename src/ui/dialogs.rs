@@ -87,6 +87,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, readonly: bool, 
     }
     lines.push(Line::raw(""));
     let keys = match c.check {
+        Check::Allowed if !c.running && !c.action.has_dry_run() => "y run   c copy   n cancel",
         Check::Allowed if !c.running => "y run   D dry run   c copy   n cancel",
         _ => "c copy   n cancel",
     };

@@ -18,6 +18,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         // The dialog lists the keys that apply to it (no "run" when the action is refused).
         Mode::Confirm(_) => Line::raw(""),
         Mode::Prompt(p) => input_line("", &p.input, theme),
+        Mode::Normal if super::logs::search_input(state).is_some() => {
+            input_line("/", super::logs::search_input(state).unwrap_or_default(), theme)
+        }
         Mode::Normal => match &state.flash {
             Some(flash) => {
                 let style = if flash.error {
@@ -28,6 +31,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Line::from(Span::styled(format!(" {}", flash.text), style))
             }
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
+            None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),
+            None if state.logs.is_some() => hint_line(KeyContext::Logs, None, theme),
             None => hint_line(KeyContext::List, Some(state.view.kind), theme),
         },
     };

@@ -1,8 +1,10 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
 pub mod dialogs;
 pub mod footer;
+pub mod forwards;
 pub mod header;
 pub mod list;
+pub mod logs;
 pub mod overlays;
 pub mod pane;
 pub mod plan;
@@ -46,6 +48,12 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         plan::render(frame, pane, state, theme);
     }
     list::render(frame, body, state, theme);
+    if let Some(pane) = &state.logs {
+        logs::render(frame, body, pane, theme);
+    }
+    if let Some(selected) = state.exec.forwards_open {
+        forwards::render(frame, body, &state.exec.forwards, selected, theme);
+    }
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);
     }
