@@ -104,6 +104,14 @@ impl Runtime {
             Effect::SwitchContext(name) => self.switch(name),
             Effect::Check { action, command } => self.check(action, command),
             Effect::Run { action, dry_run, command } => self.run(action, dry_run, command),
+            Effect::Access(query) => {
+                let Some(session) = self.session() else { return };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let allowed = session.permissions.can_i(&session.client, &query).await.ok().map(|a| a.allowed);
+                    let _ = tx.send(Msg::Access { query, allowed });
+                });
+            }
             Effect::Copy(text) => {
                 // Synchronous, on the loop's thread, between two frames: OSC 52 is written to the terminal.
                 let result = crate::clipboard::copy(&text, self.clipboard);

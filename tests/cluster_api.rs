@@ -360,3 +360,24 @@ async fn an_exec_auth_plugin_supplies_the_token() {
     assert_eq!(session.server_version, "v1.33.1");
     assert!(sim.requests().iter().any(|r| r.user.as_deref() == Some("admin")), "requests ran as the plugin user");
 }
+
+#[tokio::test]
+async fn the_game_plan_pane_shows_what_dev_may_not_do_before_any_key() {
+    let sim = sim().await;
+    let mut ui = open(&sim, "dev", None).await;
+    deploy_view(&mut ui);
+    ui.until(10, "dev's deployments", synced).await;
+    ui.send(Msg::Key(key('p')));
+    ui.until(10, "the permission answers", |s| !s.access.is_empty() && s.access.values().all(Option::is_some)).await;
+    let scale = mosaic::cluster::rbac::AccessQuery::new("patch", "apps", "deployments/scale", Some("acme"));
+    assert_eq!(ui.state.access.get(&scale), Some(&Some(false)), "{:?}", ui.state.access);
+    let describe = ui.state.access.iter().find(|(q, _)| q.verb == "get" && q.resource == "deployments");
+    assert_eq!(describe.map(|(_, a)| *a), Some(Some(true)), "dev may read");
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(220, 30)).expect("terminal");
+    terminal.draw(|f| mosaic::ui::render(f, &ui.state, &mosaic::ui::Theme::default())).expect("draw");
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(
+        screen.contains("✗ not allowed: kubectl auth can-i patch deployments.apps/scale -n acme --context sim-dev"),
+        "the pane shows scale disabled, with the can-i line"
+    );
+}

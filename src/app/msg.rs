@@ -58,6 +58,11 @@ pub enum Msg {
         result: Result<Outcome, ActionError>,
     },
     /// A copy finished: by which way, or why nothing could copy (then the text is shown to copy by hand).
+    /// The server's answer to `Effect::Access`; `None` when it could not say.
+    Access {
+        query: crate::cluster::rbac::AccessQuery,
+        allowed: Option<bool>,
+    },
     Copied {
         text: String,
         result: Result<&'static str, String>,
@@ -94,6 +99,8 @@ pub enum Effect {
     },
     /// Put text on the clipboard (the terminal loop does it: OSC 52 goes through the terminal).
     Copy(String),
+    /// Ask the server whether the user may do this (for the game plan pane; answered by `Msg::Access`).
+    Access(crate::cluster::rbac::AccessQuery),
     /// Stream the log of an `Action::Logs` under this id (its lines come back as `Msg::Logs`).
     StreamLogs {
         stream: u64,

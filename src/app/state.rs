@@ -194,6 +194,8 @@ pub struct State {
     pub quit: bool,
     /// The game plan pane: the kubectl for what the view shows and for the selected row's actions.
     pub show_plan: bool,
+    /// The server's answers for the permissions the game plan pane shows (`None`: asked, not yet answered).
+    pub access: std::collections::HashMap<crate::cluster::rbac::AccessQuery, Option<bool>>,
     /// Describe, YAML, or text to copy by hand, over the list.
     pub pane: Option<TextPane>,
     /// The logs pane over the pod list.
@@ -236,6 +238,7 @@ impl State {
             switching: None,
             quit: false,
             show_plan: false,
+            access: std::collections::HashMap::new(),
             pane: None,
             logs: None,
             next_log_stream: 0,

@@ -48,6 +48,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.context = info;
             state.epoch += 1;
             state.requested.clear();
+            state.access.clear();
             state.fallback_requested.clear();
             state.fallback.clear();
             state.pods.clear();
@@ -69,12 +70,32 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
+        Msg::Access { query, allowed } => {
+            state.access.insert(query, allowed);
+        }
         Msg::Logs { stream, update } => super::logs::on_update(state, stream, update),
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
     }
     ensure_watches(state, &mut effects);
+    ensure_access(state, &mut effects);
     state.refresh_index();
     effects
+}
+
+/// While the game plan pane is shown, ask once per permission whether the user may run the selected row's
+/// actions, so the pane can show the ones they may not as disabled before anyone presses a key.
+fn ensure_access(state: &mut State, effects: &mut Vec<Effect>) {
+    if !state.show_plan {
+        return;
+    }
+    let ctx = state.plan_ctx();
+    for (_, action) in actions::selected_actions(state) {
+        let query = action.plan(&ctx).permission;
+        if !state.access.contains_key(&query) {
+            state.access.insert(query.clone(), None);
+            effects.push(Effect::Access(query));
+        }
+    }
 }
 
 /// Ask for the watches the current view needs, once per epoch.

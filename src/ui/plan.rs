@@ -27,9 +27,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         vec![Line::from(vec![label("view"), Span::styled(view.command, Style::default().fg(theme.command_fg))])];
     for (key, action) in selected_actions(state) {
         let plan = action.plan(&ctx);
-        let style =
-            if plan.mutating { Style::default().fg(theme.foreground) } else { Style::default().fg(theme.command_fg) };
-        lines.push(Line::from(vec![label(key), Span::styled(plan.command, style)]));
+        // Shown, never hidden: an action the user may not take is dimmed, with why.
+        let refused = if state.context.readonly && plan.mutating {
+            Some("  ✗ read-only mode".to_string())
+        } else if state.access.get(&plan.permission) == Some(&Some(false)) {
+            Some(format!("  ✗ not allowed: {}", plan.permission.can_i_command(&ctx.context)))
+        } else {
+            None
+        };
+        let style = match (&refused, plan.mutating) {
+            (Some(_), _) => Style::default().fg(theme.muted).add_modifier(Modifier::CROSSED_OUT),
+            (None, true) => Style::default().fg(theme.foreground),
+            (None, false) => Style::default().fg(theme.command_fg),
+        };
+        let mut spans = vec![label(key), Span::styled(plan.command, style)];
+        if let Some(why) = refused {
+            spans.push(Span::styled(why, Style::default().fg(theme.status_error)));
+        }
+        lines.push(Line::from(spans));
     }
     let block = Block::default()
         .borders(Borders::TOP)
