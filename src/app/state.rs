@@ -392,6 +392,11 @@ impl State {
     /// Keep the selection on the same object if it is still listed, else clamp it.
     fn place_cursor(&mut self) {
         let len = self.index.keys.len();
+        // Nothing listed yet: keep the wish, so the cursor lands on it when the list arrives.
+        if len == 0 {
+            self.view.selected = 0;
+            return;
+        }
         if let Some(key) = &self.view.selected_key
             && let Some(pos) = self.index.keys.iter().position(|k| k == key)
         {

@@ -370,7 +370,13 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
             let scope = if matches!(ns.as_str(), "all" | "-A" | "*") { Scope::All } else { Scope::Namespace(ns) };
             set_namespace(state, scope);
         }
-        Ok(PaletteCommand::Namespace(None)) => show(state, Kind::Namespace),
+        Ok(PaletteCommand::Namespace(None)) => {
+            show(state, Kind::Namespace);
+            // Start on the namespace in view, so Enter alone keeps it.
+            if let Scope::Namespace(ns) = &state.scope {
+                state.view.selected_key = Some((String::new(), ns.clone()));
+            }
+        }
         Ok(PaletteCommand::Context(Some(name))) => {
             if name == state.context.context {
                 state.flash(format!("Already on context {name}"), false);
