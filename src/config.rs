@@ -5,6 +5,8 @@
 //! contexts:
 //!   prod:
 //!     readonly: true       # refuse every change on this context only
+//! keys:
+//!   quit: ["Ctrl-q"]       # replace the keys of a command (names in docs/KEYBINDINGS.md)
 //! ```
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,6 +20,9 @@ pub struct Config {
     pub readonly: bool,
     #[serde(default)]
     pub contexts: BTreeMap<String, ContextConfig>,
+    /// Key overrides: a command name (see docs/KEYBINDINGS.md) and the keys it should have instead.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -114,6 +114,7 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
     let config_dir = paths::config_dir();
     let (theme, warnings) = ui::theme::load(&global.theme, config_dir.as_deref())?;
     let config = Config::load(config_dir.as_deref())?;
+    let key_warnings = mosaic::app::keymap::install(&config.keys);
     let options = ConnectOptions {
         kubeconfig: global.kubeconfig.clone(),
         context: global.context.clone(),
@@ -134,6 +135,7 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
     let mut state = State::new(info, scope, jiff::Timestamp::now());
     state.notices.extend(store_status.message());
     state.notices.extend(warnings);
+    state.notices.extend(key_warnings);
 
     let outcome = tui::run(state, runtime, theme, tx, rx).await;
     let _ = store.close().await;

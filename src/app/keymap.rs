@@ -337,6 +337,66 @@ fn matches(name: &str, key: &KeyEvent) -> bool {
     code_matches && pressed == mods
 }
 
+static ACTIVE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
+
+/// The table in force: the built-in one, with the user's overrides once `install` ran.
+fn active() -> &'static [Binding] {
+    ACTIVE.get().map(Vec::as_slice).unwrap_or(KEYMAP)
+}
+
+/// Apply the user's `keys:` overrides from config.yaml (command name → key names), once, at start-up. An
+/// override replaces the keys of every binding of that name. Unknown names, unparsable keys and keys that
+/// would clash in a context are reported and skipped; the rest of the table stays as built.
+pub fn install(overrides: &std::collections::BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let (table, warnings) = with_overrides(overrides);
+    let _ = ACTIVE.set(table);
+    warnings
+}
+
+/// The built-in table with the user's overrides applied, and what was wrong with them.
+pub fn with_overrides(overrides: &std::collections::BTreeMap<String, Vec<String>>) -> (Vec<Binding>, Vec<String>) {
+    let mut table = KEYMAP.to_vec();
+    let mut warnings = Vec::new();
+    for (name, keys) in overrides {
+        if !table.iter().any(|b| b.name == name.as_str()) {
+            warnings.push(format!("config.yaml keys: there is no command {name:?}; see docs/KEYBINDINGS.md"));
+            continue;
+        }
+        let (good, bad): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| parse_key(k).is_some());
+        for k in bad {
+            warnings.push(format!("config.yaml keys.{name}: {k:?} is not a key name (e.g. j, Down, Ctrl-d, PageUp)"));
+        }
+        let leaked: &'static [&'static str] =
+            Box::leak(good.iter().map(|k| &*Box::leak(k.to_string().into_boxed_str())).collect::<Vec<_>>().into());
+        let mut candidate = table.clone();
+        for b in candidate.iter_mut().filter(|b| b.name == name.as_str()) {
+            b.keys = leaked;
+        }
+        match first_clash(&candidate) {
+            Some(clash) => warnings.push(format!("config.yaml keys.{name}: {clash}; kept the built-in keys")),
+            None => table = candidate,
+        }
+    }
+    (table, warnings)
+}
+
+/// A key bound twice in one context (for some kind of list), in words.
+fn first_clash(table: &[Binding]) -> Option<String> {
+    for kind in Kind::ALL {
+        let mut seen = std::collections::HashMap::new();
+        for b in table.iter().filter(|b| applies(b, Some(kind))) {
+            for k in b.keys {
+                if let Some(other) = seen.insert((b.context, *k), b.name)
+                    && other != b.name
+                {
+                    return Some(format!("{k:?} is already {other:?} in {}", b.context.title()));
+                }
+            }
+        }
+    }
+    None
+}
+
 fn applies(b: &Binding, kind: Option<Kind>) -> bool {
     b.kinds.is_empty() || kind.is_some_and(|k| b.kinds.contains(&k))
 }
@@ -345,14 +405,17 @@ fn applies(b: &Binding, kind: Option<Kind>) -> bool {
 /// the context does not own the keyboard.
 pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option<Command> {
     let own =
-        KEYMAP.iter().find(|b| b.context == context && applies(b, kind) && b.keys.iter().any(|k| matches(k, key)));
+        active().iter().find(|b| b.context == context && applies(b, kind) && b.keys.iter().any(|k| matches(k, key)));
     if let Some(b) = own {
         return Some(b.command);
     }
     if context.closed() {
         return None;
     }
-    KEYMAP.iter().find(|b| b.context == KeyContext::Global && b.keys.iter().any(|k| matches(k, key))).map(|b| b.command)
+    active()
+        .iter()
+        .find(|b| b.context == KeyContext::Global && b.keys.iter().any(|k| matches(k, key)))
+        .map(|b| b.command)
 }
 
 /// The footer hints for a context (and kind of list): the global hinted bindings, then its own.
@@ -360,9 +423,9 @@ pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option
 pub fn hints(context: KeyContext, kind: Option<Kind>) -> Vec<&'static Binding> {
     let mut out: Vec<&Binding> = Vec::new();
     if !context.closed() {
-        out.extend(KEYMAP.iter().filter(|b| b.context == KeyContext::Global && b.hint));
+        out.extend(active().iter().filter(|b| b.context == KeyContext::Global && b.hint));
     }
-    out.extend(KEYMAP.iter().filter(|b| b.context == context && b.hint && applies(b, kind)));
+    out.extend(active().iter().filter(|b| b.context == context && b.hint && applies(b, kind)));
     out
 }
 
@@ -381,7 +444,7 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Forwards,
         KeyContext::Help,
     ];
-    order.iter().map(|c| (*c, KEYMAP.iter().filter(|b| b.context == *c).collect())).collect()
+    order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()
 }
 
 /// `docs/KEYBINDINGS.md`, generated. A test keeps the file in step with the table.
@@ -415,6 +478,28 @@ mod tests {
                 assert!(parse_key(k).is_some(), "{k:?} in {:?} does not parse", b.name);
             }
         }
+    }
+
+    #[test]
+    fn overrides_are_partial_and_checked() {
+        let mut wanted = std::collections::BTreeMap::new();
+        wanted.insert("quit".to_string(), vec!["Ctrl-q".to_string()]);
+        wanted.insert("frobnicate".to_string(), vec!["z".to_string()]);
+        wanted.insert("filter".to_string(), vec![":".to_string()]);
+        let (table, warnings) = with_overrides(&wanted);
+        let quit = table.iter().find(|b| b.name == "quit").expect("quit");
+        assert_eq!(quit.keys, ["Ctrl-q"]);
+        let help = table.iter().find(|b| b.name == "help").expect("help");
+        assert_eq!(help.keys, ["?"], "bindings not named stay as built");
+        assert!(warnings.iter().any(|w| w.contains("no command \"frobnicate\"")), "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.contains("keys.filter") && w.contains("already")), "{warnings:?}");
+        let filter = table.iter().find(|b| b.name == "filter").expect("filter");
+        assert_eq!(filter.keys, ["/"], "a clashing override is not applied");
+    }
+
+    #[test]
+    fn the_built_in_table_has_no_clash() {
+        assert_eq!(first_clash(KEYMAP), None);
     }
 
     #[test]
