@@ -37,7 +37,8 @@ pub(crate) async fn run(
     let deployment = get(&deployments, name, &what).await?;
 
     let replica_sets = namespaced(client, &replica_set_resource(), namespace);
-    let params = ListParams::default().labels(&label_selector(deployment.pointer("/spec/selector")));
+    let params =
+        ListParams::default().labels(&crate::analysis::selector::selector_string(deployment.pointer("/spec/selector")));
     let listed = replica_sets
         .list(&params)
         .await
@@ -82,28 +83,6 @@ fn replica_set_resource() -> kube::discovery::ApiResource {
         name: String::new(),
     }
     .api_resource()
-}
-
-/// A LabelSelector as the `labelSelector` query writes it: `app=web,tier in (a,b),!canary`.
-fn label_selector(selector: Option<&Value>) -> String {
-    let Some(selector) = selector else { return String::new() };
-    let mut parts: Vec<String> = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .map(|labels| labels.iter().filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}"))).collect())
-        .unwrap_or_default();
-    for expr in selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-        let key = expr.get("key").and_then(Value::as_str).unwrap_or_default();
-        let values: Vec<&str> =
-            expr.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-        parts.push(match expr.get("operator").and_then(Value::as_str) {
-            Some("In") => format!("{key} in ({})", values.join(",")),
-            Some("NotIn") => format!("{key} notin ({})", values.join(",")),
-            Some("DoesNotExist") => format!("!{key}"),
-            _ => key.to_string(),
-        });
-    }
-    parts.join(",")
 }
 
 fn controlled_by(replica_set: &Value, uid: &str) -> bool {
@@ -213,7 +192,7 @@ mod tests {
     fn selectors_render_as_the_query_expects() {
         let selector = json!({"matchLabels": {"app": "web"}, "matchExpressions": [
             {"key": "tier", "operator": "In", "values": ["a", "b"]}, {"key": "canary", "operator": "DoesNotExist"}]});
-        assert_eq!(label_selector(Some(&selector)), "app=web,tier in (a,b),!canary");
+        assert_eq!(crate::analysis::selector::selector_string(Some(&selector)), "app=web,tier in (a,b),!canary");
         assert!(controlled_by(&rs("1", "d"), "d"));
         assert!(!controlled_by(&rs("1", "d"), "e"));
     }

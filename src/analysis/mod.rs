@@ -2,6 +2,7 @@
 pub mod age;
 pub mod health;
 pub mod pod_status;
+pub mod selector;
 pub mod summary;
 
 pub use age::{human_age, human_duration};

@@ -507,30 +507,6 @@ fn delete_collection(shared: &Arc<Shared>, res: &'static Resource, ns: Option<&s
 
 // ---- subresources ----
 
-/// `spec.selector` as the Scale status writes it: `app=web,tier in (a,b)`.
-fn selector_string(selector: Option<&Value>) -> String {
-    let Some(selector) = selector else { return String::new() };
-    // ReplicationControllers have a plain map; the others a LabelSelector.
-    let match_labels =
-        selector.get("matchLabels").or(if selector.get("matchExpressions").is_none() { Some(selector) } else { None });
-    let mut parts: Vec<String> = match_labels
-        .and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}"))).collect())
-        .unwrap_or_default();
-    for expr in selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-        let key = expr.get("key").and_then(Value::as_str).unwrap_or_default();
-        let values: Vec<&str> =
-            expr.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-        parts.push(match expr.get("operator").and_then(Value::as_str) {
-            Some("In") => format!("{key} in ({})", values.join(",")),
-            Some("NotIn") => format!("{key} notin ({})", values.join(",")),
-            Some("DoesNotExist") => format!("!{key}"),
-            _ => key.to_string(),
-        });
-    }
-    parts.join(",")
-}
-
 /// The autoscaling/v1 Scale of a workload, as `deployment-scale.json`.
 fn scale_of(res: &Resource, obj: &Value, flavour: Flavour) -> Value {
     let mut metadata = json!({});
@@ -550,7 +526,7 @@ fn scale_of(res: &Resource, obj: &Value, flavour: Flavour) -> Value {
         "spec": {"replicas": obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1)},
         "status": {
             "replicas": obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0),
-            "selector": selector_string(obj.pointer("/spec/selector")),
+            "selector": crate::analysis::selector::selector_string(obj.pointer("/spec/selector")),
         },
     })
 }
@@ -664,7 +640,7 @@ mod tests {
     #[test]
     fn scale_selectors_are_strings() {
         let selector = json!({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "In", "values": ["a", "b"]}]});
-        assert_eq!(selector_string(Some(&selector)), "app=web,tier in (a,b)");
-        assert_eq!(selector_string(Some(&json!({"app": "rc"}))), "app=rc");
+        assert_eq!(crate::analysis::selector::selector_string(Some(&selector)), "app=web,tier in (a,b)");
+        assert_eq!(crate::analysis::selector::selector_string(Some(&json!({"app": "rc"}))), "app=rc");
     }
 }
