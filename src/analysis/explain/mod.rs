@@ -1,0 +1,23 @@
+//! Answers "why is my pod not working?" in plain words: pure functions, no I/O.
+//!
+//! - [`catalogue`]: every status reason, event reason and exit code mosaic can explain, as a reviewable table
+//!   of data, with the next check, its kubectl line and a documentation link;
+//! - [`scheduling`]: the scheduler's `0/N nodes are available: …` message, split into its parts;
+//! - [`diagnose`]: the one-line verdict on a pod and the findings behind it, each with its evidence;
+//! - [`timeline`]: a pod's events, condition transitions and container states, merged in time order.
+pub mod catalogue;
+pub mod diagnose;
+pub mod event;
+pub mod probe;
+pub mod quantity;
+pub mod scheduling;
+pub mod timeline;
+
+pub use catalogue::{Entry, Explanation, Pattern, Severity, Subject, Vars, explain, explain_exit_code};
+pub use diagnose::{Diagnosis, Finding, Related, Verdict, diagnose};
+pub use event::PodEvent;
+pub use scheduling::{Misfit, SchedulingFailure};
+pub use timeline::{TimelineEntry, TimelineKind, pod_timeline};
+
+#[cfg(test)]
+mod fixtures;
