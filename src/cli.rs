@@ -53,6 +53,15 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Start the built-in simulated cluster (a small shop, some apps broken) and open mosaic on it
     Demo(DemoArgs),
+    /// Why is this pod not working? Its verdict, the findings behind it, and its timeline (exit code 2 when
+    /// something is wrong)
+    Explain {
+        /// pod/NAME
+        target: String,
+        /// text, markdown or json
+        #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
+        output: String,
+    },
     /// The record of what mosaic did: every action, its kubectl line and how it ended
     #[command(subcommand)]
     Transcript(TranscriptCommand),

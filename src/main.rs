@@ -18,8 +18,12 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("Could not start mosaic's runtime: {e}")),
     };
+    let mut problem = false;
     let result = runtime.block_on(async {
         match cli.command {
+            Some(Command::Explain { target, output }) => {
+                run_explain(&cli.global, &target, &output).await.map(|found| problem = found)
+            }
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
             Some(Command::Transcript(command)) => run_transcript(&cli.global, command).await,
             None => run(&cli.global, None).await,
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
     // Watches and the demo server may still hold tasks; do not wait for them.
     runtime.shutdown_background();
     match result {
+        Ok(()) if problem => ExitCode::from(2),
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("{e:#}")),
     }
@@ -47,6 +52,25 @@ fn install_panic_message(log: Option<std::path::PathBuf>) {
 fn fail(message: &str) -> ExitCode {
     eprintln!("mosaic: {message}");
     ExitCode::from(1)
+}
+
+/// Prints the report; true when the pod has a problem.
+async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow::Result<bool> {
+    let name = mosaic::explain_cmd::parse_target(target)?;
+    let options = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        namespace: global.namespace.clone(),
+    };
+    let session = connect(kubeconfig::resolve(&options)?).await?;
+    let namespace = session.target.namespace.clone();
+    let report = mosaic::explain_cmd::report(&session, &namespace, &name).await?;
+    match output {
+        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+        "markdown" | "md" => print!("{}", mosaic::explain_cmd::markdown(&report)),
+        _ => print!("{}", mosaic::explain_cmd::text(&report)),
+    }
+    Ok(report.diagnosis.has_problem())
 }
 
 async fn run_transcript(global: &GlobalArgs, command: TranscriptCommand) -> anyhow::Result<()> {

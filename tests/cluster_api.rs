@@ -381,3 +381,36 @@ async fn the_game_plan_pane_shows_what_dev_may_not_do_before_any_key() {
         "the pane shows scale disabled, with the can-i line"
     );
 }
+
+#[tokio::test]
+async fn explain_gives_the_crashing_pod_its_verdict_and_timeline() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&path, "admin", "acme").expect("kubeconfig");
+    let target =
+        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
+    let session = connect(target).await.expect("connects");
+    let orders = {
+        let api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(session.client.clone(), "acme");
+        let list = api.list(&Default::default()).await.expect("pods");
+        list.items
+            .into_iter()
+            .map(|p| kube::ResourceExt::name_any(&p))
+            .find(|n| n.starts_with("orders-"))
+            .expect("orders")
+    };
+    let report = mosaic::explain_cmd::report(&session, "acme", &orders).await.expect("report");
+    assert!(
+        report.diagnosis.verdict.headline.starts_with("Crashing on start: exit code 1"),
+        "{}",
+        report.diagnosis.verdict.headline
+    );
+    assert!(report.diagnosis.has_problem());
+    assert!(!report.timeline.is_empty());
+    let text = mosaic::explain_cmd::text(&report);
+    assert!(text.contains("Timeline:") && text.contains("kubectl logs"), "{text}");
+    let err = mosaic::explain_cmd::report(&session, "acme", "no-such-pod").await.err().expect("missing pod");
+    assert_eq!(err.to_string(), "there is no pod no-such-pod in namespace acme");
+    assert!(mosaic::explain_cmd::parse_target("deploy/x").is_err());
+}

@@ -1,0 +1,155 @@
+//! `mosaic explain pod/NAME`: the pod's verdict, findings and timeline, headless, as text, markdown or JSON.
+//! The exit code says whether something is wrong (0 healthy, 2 a problem), so scripts and CI can use it.
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, PersistentVolumeClaim, Pod, Secret};
+use kube::ResourceExt;
+use kube::api::{Api, ListParams, LogParams};
+use serde::Serialize;
+
+use crate::analysis::explain::{Diagnosis, PodEvent, Related, TimelineEntry, diagnose, pod_timeline};
+use crate::cluster::{Failure, Session};
+
+#[derive(Serialize)]
+pub struct Report {
+    pub namespace: String,
+    pub pod: String,
+    pub diagnosis: Diagnosis,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// What `explain` can explain today.
+pub fn parse_target(target: &str) -> anyhow::Result<String> {
+    match target.split_once('/') {
+        Some(("pod" | "pods" | "po", name)) if !name.is_empty() => Ok(name.to_string()),
+        _ => anyhow::bail!("mosaic explain takes pod/NAME (for example pod/checkout-7b54cc5ff-f8n2t)"),
+    }
+}
+
+/// Names the user may not list stay unknown (`None`): the diagnosis then trusts the kubelet's words.
+async fn names<K>(api: Api<K>) -> Option<BTreeSet<String>>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let list = api.list_metadata(&ListParams::default()).await.ok()?;
+    Some(list.items.iter().map(|o| o.name_any()).collect())
+}
+
+pub async fn report(session: &Session, namespace: &str, name: &str) -> anyhow::Result<Report> {
+    let client = session.client.clone();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let pod = pods.get(name).await.map_err(|e| match Failure::from_kube(&e) {
+        Failure::NotFound(_) => anyhow::anyhow!("there is no pod {name} in namespace {namespace}"),
+        other => anyhow::anyhow!("could not read pod {name} in {namespace}: {}", other.summary()),
+    })?;
+    let events_api: Api<Event> = Api::namespaced(client.clone(), namespace);
+    let by_name = ListParams::default().fields(&format!("involvedObject.name={name}"));
+    let events = events_api.list(&by_name).await.map(|l| l.items).unwrap_or_default();
+    let owner_events = match pod.owner_references().first() {
+        Some(owner) => {
+            let params = ListParams::default().fields(&format!("involvedObject.name={}", owner.name));
+            events_api.list(&params).await.map(|l| l.items).unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    let nodes =
+        Api::<Node>::all(client.clone()).list(&ListParams::default()).await.map(|l| l.items).unwrap_or_default();
+    let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), namespace)
+        .list(&ListParams::default())
+        .await
+        .ok()
+        .map(|l| {
+            l.items
+                .iter()
+                .map(|c| (c.name_any(), c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()))
+                .collect::<BTreeMap<_, _>>()
+        });
+    let related = Related {
+        config_maps: names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await,
+        secrets: names(Api::<Secret>::namespaced(client.clone(), namespace)).await,
+        claims,
+        owner_events: owner_events.clone(),
+    };
+    let now = jiff::Timestamp::now();
+    let mut diagnosis = diagnose(&pod, &events, &nodes, &related, now);
+    if let Some(wanted) = &diagnosis.wants_last_log_line {
+        let params = LogParams {
+            container: Some(wanted.container.clone()),
+            previous: wanted.previous,
+            tail_lines: Some(1),
+            ..LogParams::default()
+        };
+        if let Ok(text) = pods.logs(name, &params).await
+            && let Some(line) = text.lines().last()
+        {
+            diagnosis.add_last_log_line(line);
+        }
+    }
+    let pod_events: Vec<PodEvent> = events.iter().map(PodEvent::from_core).collect();
+    let owner: Vec<PodEvent> = owner_events.iter().map(PodEvent::from_core).collect();
+    let timeline = pod_timeline(&pod, &pod_events, &owner, now);
+    Ok(Report { namespace: namespace.into(), pod: name.into(), diagnosis, timeline })
+}
+
+fn when(entry: &TimelineEntry) -> String {
+    let at = entry.at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "?".into());
+    // The fact already says how many times (`(x8)`); `~` marks a time placed by estimate.
+    let estimated = if entry.estimated_time { "~" } else { "" };
+    format!("{estimated}{at}")
+}
+
+pub fn text(r: &Report) -> String {
+    let v = &r.diagnosis.verdict;
+    let mut out = format!("pod {}/{}: {}\n", r.namespace, r.pod, v.headline);
+    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
+        out.push_str(&format!("  {detail}\n"));
+    }
+    if !r.diagnosis.findings.is_empty() {
+        out.push_str("\nFindings:\n");
+    }
+    for f in &r.diagnosis.findings {
+        out.push_str(&format!("- {}\n", f.headline));
+        for e in &f.evidence {
+            out.push_str(&format!("    evidence: {} = {}\n", e.path, e.value));
+        }
+        out.push_str(&format!("    means: {}\n    next:  {}\n", f.explanation.meaning, f.explanation.next_step));
+        if !f.explanation.kubectl.is_empty() {
+            out.push_str(&format!("    $ {}\n", f.explanation.kubectl));
+        }
+        out.push_str(&format!("    docs:  {}\n", f.explanation.docs));
+    }
+    out.push_str("\nTimeline:\n");
+    for e in &r.timeline {
+        let flag = if e.warning { "!" } else { " " };
+        out.push_str(&format!("{flag} {}  {}\n", when(e), e.fact));
+        if e.explanation.known {
+            out.push_str(&format!("      {}\n", e.explanation.meaning));
+        }
+    }
+    out
+}
+
+pub fn markdown(r: &Report) -> String {
+    let v = &r.diagnosis.verdict;
+    let mut out = format!("# pod {}/{}\n\n**{}**\n", r.namespace, r.pod, v.headline);
+    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
+        out.push_str(&format!("\n{detail}\n"));
+    }
+    for f in &r.diagnosis.findings {
+        out.push_str(&format!("\n## {}\n\n", f.headline));
+        for e in &f.evidence {
+            out.push_str(&format!("- evidence: `{} = {}`\n", e.path, e.value));
+        }
+        out.push_str(&format!("- means: {}\n- next: {}\n", f.explanation.meaning, f.explanation.next_step));
+        if !f.explanation.kubectl.is_empty() {
+            out.push_str(&format!("\n```sh\n{}\n```\n", f.explanation.kubectl));
+        }
+        out.push_str(&format!("\nDocs: <{}>\n", f.explanation.docs));
+    }
+    out.push_str("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");
+    for e in &r.timeline {
+        let meaning = if e.explanation.known { e.explanation.meaning.as_str() } else { "" };
+        out.push_str(&format!("| {} | {} | {} |\n", when(e), e.fact.replace('|', "\\|"), meaning.replace('|', "\\|")));
+    }
+    out
+}
