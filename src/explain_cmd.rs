@@ -48,7 +48,14 @@ pub async fn report(session: &Session, namespace: &str, name: &str) -> anyhow::R
     let owner_events = match pod.owner_references().first() {
         Some(owner) => {
             let params = ListParams::default().fields(&format!("involvedObject.name={}", owner.name));
-            events_api.list(&params).await.map(|l| l.items).unwrap_or_default()
+            let all = events_api.list(&params).await.map(|l| l.items).unwrap_or_default();
+            // Only what concerns this pod: its own creation, and failures (FailedCreate names no pod).
+            all.into_iter()
+                .filter(|e| {
+                    let routine = matches!(e.reason.as_deref(), Some("SuccessfulCreate" | "SuccessfulDelete"));
+                    !routine || e.message.as_deref().is_some_and(|m| m.contains(name))
+                })
+                .collect()
         }
         None => Vec::new(),
     };

@@ -104,6 +104,17 @@ impl Runtime {
             Effect::SwitchContext(name) => self.switch(name),
             Effect::Check { action, command } => self.check(action, command),
             Effect::Run { action, dry_run, command } => self.run(action, dry_run, command),
+            Effect::Explain { namespace, pod } => {
+                let Some(session) = self.session() else { return };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = crate::explain_cmd::report(&session, &namespace, &pod)
+                        .await
+                        .map(|r| crate::explain_cmd::text(&r).lines().map(str::to_string).collect())
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Explained { pod, result });
+                });
+            }
             Effect::Access(query) => {
                 let Some(session) = self.session() else { return };
                 let tx = self.tx.clone();

@@ -440,3 +440,15 @@ fn open_the_logs_of_a_pod() {
     term.esc();
     term.wait_until("the list again", WAIT, |s| view_line(s).contains("Pods (shop)")).unwrap();
 }
+
+#[test]
+fn explain_a_crashing_pod_from_the_list() {
+    let (_cluster, mut term) = open_shop("admin", &[]);
+    term.wait_for(CRASHING, WAIT).unwrap();
+    select(&mut term, CRASHING);
+    term.text("t");
+    let screen = term.wait_for("Crashing on start: exit code 1", WAIT).unwrap();
+    assert!(screen.contents().contains("Timeline:"), "{}", framed(&screen));
+    term.esc();
+    term.wait_until("the list again", WAIT, |s| view_line(s).contains("Pods (shop)")).unwrap();
+}

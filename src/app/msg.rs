@@ -63,6 +63,11 @@ pub enum Msg {
         query: crate::cluster::rbac::AccessQuery,
         allowed: Option<bool>,
     },
+    /// A pod's explanation, as lines for the pane (or why it could not be made).
+    Explained {
+        pod: String,
+        result: Result<Vec<String>, String>,
+    },
     Copied {
         text: String,
         result: Result<&'static str, String>,
@@ -99,6 +104,11 @@ pub enum Effect {
     },
     /// Put text on the clipboard (the terminal loop does it: OSC 52 goes through the terminal).
     Copy(String),
+    /// Diagnose a pod and build its timeline (answered by `Msg::Explained`).
+    Explain {
+        namespace: String,
+        pod: String,
+    },
     /// Ask the server whether the user may do this (for the game plan pane; answered by `Msg::Access`).
     Access(crate::cluster::rbac::AccessQuery),
     /// Stream the log of an `Action::Logs` under this id (its lines come back as `Msg::Logs`).

@@ -70,6 +70,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
+        Msg::Explained { pod, result } => actions::on_explained(state, &pod, result),
         Msg::Access { query, allowed } => {
             state.access.insert(query, allowed);
         }
