@@ -307,6 +307,20 @@ fn demo_serve_prints_a_kubeconfig_another_mosaic_can_use() {
     assert!(std::path::Path::new(&path).is_file(), "{path} exists");
     let mut client = Term::spawn(&["--kubeconfig", &path], &[], 120, 40);
     client.wait_for("CrashLoopBackOff", WAIT).unwrap();
+    // As a user would: the palette, a filter, the help.
+    client.text(":pods");
+    client.enter();
+    client.text("/store");
+    client
+        .wait_until("only storefront pods", WAIT, |s| {
+            view_line(s).contains("/store") && counts(s).is_some_and(|(shown, total)| shown == 3 && total > shown)
+        })
+        .unwrap();
+    client.enter();
+    client.text("?");
+    client.wait_for("Open the command palette", WAIT).unwrap();
+    client.esc();
+    client.wait_gone("Open the command palette", WAIT).unwrap();
     client.text("q");
     assert!(client.wait_exit(WAIT).unwrap().success());
     server.ctrl_c();
