@@ -79,35 +79,6 @@ pub struct LogOptions {
     pub limit_bytes: Option<usize>,
 }
 
-/// Pick and check the container, as the API server does before asking the kubelet.
-fn container_name(pod: &Value, pod_name: &str, wanted: Option<&str>) -> Result<String, ApiError> {
-    let names = |field: &str| -> Vec<String> {
-        pod.pointer(&format!("/spec/{field}"))
-            .and_then(Value::as_array)
-            .map(|cs| cs.iter().filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string)).collect())
-            .unwrap_or_default()
-    };
-    let (containers, init) = (names("containers"), names("initContainers"));
-    match wanted {
-        Some(name) if containers.iter().chain(&init).any(|c| c == name) => Ok(name.to_string()),
-        Some(name) => Err(ApiError::bad_request(format!("container {name} is not valid for pod {pod_name}"))),
-        None if containers.len() == 1 => Ok(containers[0].clone()),
-        None if containers.is_empty() => {
-            Err(ApiError::bad_request(format!("a container name must be specified for pod {pod_name}")))
-        }
-        None => {
-            let mut message = format!(
-                "a container name must be specified for pod {pod_name}, choose one of: [{}]",
-                containers.join(" ")
-            );
-            if !init.is_empty() {
-                message.push_str(&format!(" or one of the init containers: [{}]", init.join(" ")));
-            }
-            Err(ApiError::bad_request(message))
-        }
-    }
-}
-
 /// The kubelet's checks: a container that never ran has no logs yet.
 fn kubelet_check(pod: &Value, pod_name: &str, container: &str, previous: bool) -> Result<(), ApiError> {
     let status = ["containerStatuses", "initContainerStatuses"]
@@ -191,7 +162,7 @@ pub fn serve(
         .get(registry::PODS, namespace, pod_name)
         .cloned()
         .ok_or_else(|| ApiError::not_found(pods, pod_name))?;
-    let container = container_name(&pod, pod_name, opts.container.as_deref())?;
+    let container = crate::sim::server::exec::pick_container(&pod, pod_name, opts.container.as_deref())?;
     if meta::str_at(&pod, &["spec", "nodeName"]).is_none_or(str::is_empty) {
         // No node, no kubelet to ask: a real server answers with an empty log.
         return Ok(text_stream(futures::stream::empty::<Bytes>().boxed()));
@@ -299,13 +270,13 @@ mod tests {
     #[test]
     fn containers_are_picked_and_checked() {
         let two = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}], "initContainers": [{"name": "init"}]}});
-        assert_eq!(container_name(&two, "p", Some("b")), Ok("b".into()));
-        let err = container_name(&two, "p", None).expect_err("ambiguous");
+        assert_eq!(crate::sim::server::exec::pick_container(&two, "p", Some("b")), Ok("b".into()));
+        let err = crate::sim::server::exec::pick_container(&two, "p", None).expect_err("ambiguous");
         assert_eq!(
             err.message,
             "a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [init]"
         );
-        let err = container_name(&two, "p", Some("zzz")).expect_err("unknown");
+        let err = crate::sim::server::exec::pick_container(&two, "p", Some("zzz")).expect_err("unknown");
         assert_eq!(err.message, "container zzz is not valid for pod p");
     }
 
