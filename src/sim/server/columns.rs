@@ -391,10 +391,7 @@ pub fn for_storage(storage: &str, group: &str) -> Option<&'static [Column]> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
-    }
+    use crate::sim::server::fixture;
 
     fn cells(columns: &[Column], obj: &Value) -> Vec<Value> {
         let now: Timestamp = "2026-11-22T03:32:38Z".parse().expect("now");

@@ -161,10 +161,7 @@ fn endpoint_slice_to(version: &str, stored: &Value) -> Value {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
-    }
+    use crate::sim::server::fixture;
 
     #[test]
     fn core_events_convert_to_events_k8s_io_exactly() {

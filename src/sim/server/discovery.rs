@@ -153,10 +153,7 @@ pub fn resource_list(flavour: Flavour, group: &str, version: &str) -> Option<Val
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
-    }
+    use crate::sim::server::fixture;
 
     /// Entries of the fixture list that we serve must be served identically (but for the hash).
     fn assert_subset_of_fixture(ours: &Value, fixture: &Value) {

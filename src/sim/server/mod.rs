@@ -443,3 +443,11 @@ async fn bind_again(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     }
     Err(anyhow::anyhow!("rebinding the simulated API server to {addr}: {last_error:?}"))
 }
+
+/// A real v1.19 API server response from `tests/fixtures/real-1.19/`, for the unit tests of the dialect.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {path} is not JSON: {e}"))
+}

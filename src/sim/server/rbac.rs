@@ -202,10 +202,7 @@ mod tests {
         }
     }
 
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
-    }
+    use crate::sim::server::fixture;
 
     fn attrs<'a>(verb: &'a str, group: &'a str, resource: &'a str, namespace: Option<&'a str>) -> Attributes<'a> {
         Attributes { verb, group, resource, subresource: None, namespace }

@@ -212,11 +212,7 @@ mod tests {
     use super::*;
     use crate::sim::server::{Flavour, registry};
 
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(path).expect("fixture");
-        serde_json::from_str(&text).expect("fixture json")
-    }
+    use crate::sim::server::fixture;
 
     #[test]
     fn forbidden_bodies_match_the_real_server() {

@@ -259,10 +259,7 @@ mod tests {
     use crate::sim::server::{Flavour, registry};
     use jiff::SignedDuration;
 
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/real-1.19/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
-    }
+    use crate::sim::server::fixture;
 
     #[test]
     fn pod_table_matches_the_real_server() {
