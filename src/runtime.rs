@@ -1,6 +1,7 @@
 //! Carries out the loop's effects: starts watches, resolves namespace fallbacks, switches contexts. Background
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
 mod exec;
+mod kinds;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -101,6 +102,11 @@ impl Runtime {
         match effect {
             Effect::Watch(kind, scope) => self.watch(kind, scope),
             Effect::ResolveFallback(kind) => self.resolve_fallback(kind),
+            Effect::Discover => {
+                if let Some(session) = self.session() {
+                    kinds::discover(session, self.tx.clone(), self.epoch);
+                }
+            }
             Effect::SwitchContext(name) => self.switch(name),
             Effect::Check { action, command } => self.check(action, command),
             Effect::Run { action, dry_run, command } => self.run(action, dry_run, command),
@@ -192,6 +198,7 @@ impl Runtime {
             Kind::Namespace => {
                 spawn_watch(Api::<Namespace>::all(client), &scope, self.tx.clone(), self.epoch, Data::Namespaces)
             }
+            other => kinds::spawn(&session, other, &scope, self.tx.clone(), self.epoch),
         };
         info!("watching {kind} in {scope}");
         self.watches.insert((kind, scope), handle);

@@ -110,15 +110,17 @@ impl Action {
                 Ok(Outcome::Deleted { summary })
             }
             Action::Describe { target } | Action::Yaml { target } => read(client, target).await.map(Outcome::Object),
-            Action::List { kind, namespace } => {
+            Action::List { kind, namespace, selector } => {
                 let resource = ObjectRef::of(*kind, None, "").api_resource();
                 let api: Api<DynamicObject> = match namespace {
                     Some(ns) if kind.namespaced() => Api::namespaced_with(client.clone(), ns, &resource),
                     _ => Api::all_with(client.clone(), &resource),
                 };
                 let what = format!("{} list", kind.plural());
-                let list =
-                    api.list(&Default::default()).await.map_err(|e| ActionError::from_kube(&e, &what, Step::Read))?;
+                let mut params = kube::api::ListParams::default();
+                params.label_selector = selector.labels.clone();
+                params.field_selector = selector.fields.clone();
+                let list = api.list(&params).await.map_err(|e| ActionError::from_kube(&e, &what, Step::Read))?;
                 serde_json::to_value(&list).map(Outcome::Object).map_err(|e| ActionError::Invalid(e.to_string()))
             }
             Action::Logs { .. } => super::logs::snapshot(client, self).await,

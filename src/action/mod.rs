@@ -101,6 +101,8 @@ pub enum Action {
         kind: crate::cluster::Kind,
         /// `None`: every namespace (or a cluster-scoped kind).
         namespace: Option<String>,
+        /// `-l` and `--field-selector` of a drilled-down list.
+        selector: crate::app::drill::ListSelector,
     },
     /// `kubectl logs`: read-only. The UI streams it (`cluster::logs`); `execute` reads a snapshot, never
     /// following, whatever `follow` says.

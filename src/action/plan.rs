@@ -105,8 +105,14 @@ impl Action {
                 false,
                 read_query(target),
             ),
-            Action::List { kind, namespace } => {
-                let get = vec!["get".to_string(), kind.plural().to_string()];
+            Action::List { kind, namespace, selector } => {
+                let mut get = vec!["get".to_string(), kind.kubectl_type()];
+                if let Some(labels) = &selector.labels {
+                    get.extend(["-l".to_string(), labels.clone()]);
+                }
+                if let Some(fields) = &selector.fields {
+                    get.extend(["--field-selector".to_string(), fields.clone()]);
+                }
                 let (argv, scope, query) = match (kind.namespaced(), namespace) {
                     (true, Some(ns)) => (
                         kubectl(ctx, ns, get),

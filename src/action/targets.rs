@@ -81,13 +81,8 @@ const BARE_NAME_GROUPS: [&str; 3] = ["", "apps", "batch"];
 impl ObjectRef {
     /// An object of one of the kinds mosaic watches.
     pub fn of(kind: Kind, namespace: Option<&str>, name: &str) -> ObjectRef {
-        let (version, kind_name) = match kind {
-            Kind::Pod => ("v1", "Pod"),
-            Kind::Deployment => ("v1", "Deployment"),
-            Kind::Service => ("v1", "Service"),
-            Kind::Event => ("v1", "Event"),
-            Kind::Namespace => ("v1", "Namespace"),
-        };
+        let version = kind.versions().first().copied().unwrap_or("v1");
+        let kind_name = kind.kind_name();
         ObjectRef {
             group: kind.group().into(),
             version: version.into(),

@@ -22,19 +22,42 @@ pub type ObjectKey = (String, String);
 pub struct Entry<K> {
     json: Arc<[u8]>,
     pub row: Row,
+    /// What drill-down views filter on, kept beside the row so filtering never reads the JSON back.
+    pub facts: Arc<Facts>,
     kind: PhantomData<fn() -> K>,
+}
+
+/// An object's labels and owners.
+#[derive(Debug, Default, PartialEq)]
+pub struct Facts {
+    pub labels: Vec<(String, String)>,
+    /// (kind, name) of each owner reference.
+    pub owners: Vec<(String, String)>,
+}
+
+impl Facts {
+    fn of(meta: &kube::core::ObjectMeta) -> Facts {
+        Facts {
+            labels: meta.labels.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            owners: meta.owner_references.iter().flatten().map(|o| (o.kind.clone(), o.name.clone())).collect(),
+        }
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
 }
 
 impl<K> Clone for Entry<K> {
     fn clone(&self) -> Self {
-        Entry { json: Arc::clone(&self.json), row: self.row.clone(), kind: PhantomData }
+        Entry { json: Arc::clone(&self.json), row: self.row.clone(), facts: Arc::clone(&self.facts), kind: PhantomData }
     }
 }
 
-impl<K: Serialize + DeserializeOwned> Entry<K> {
+impl<K: Resource + Serialize + DeserializeOwned> Entry<K> {
     fn new(object: &K, row: Row) -> Self {
         let json: Arc<[u8]> = serde_json::to_vec(object).unwrap_or_default().into();
-        Entry { json, row, kind: PhantomData }
+        Entry { json, row, facts: Arc::new(Facts::of(object.meta())), kind: PhantomData }
     }
 
     /// The object, read back from its JSON (for the few objects an action or a detail view needs).
@@ -87,6 +110,12 @@ pub struct ObjectCache<K> {
 
 impl<K> Default for ObjectCache<K> {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K> ObjectCache<K> {
+    pub const fn new() -> Self {
         ObjectCache { scopes: BTreeMap::new(), generation: 0 }
     }
 }
@@ -96,6 +125,12 @@ fn key_of<K: Resource>(obj: &K) -> ObjectKey {
 }
 
 impl<K: Resource + Rowable + Serialize + DeserializeOwned> ObjectCache<K> {
+    pub fn apply(&mut self, scope: &Scope, update: WatchUpdate<K>, now: jiff::Timestamp) {
+        self.apply_with(scope, update, now, K::row);
+    }
+}
+
+impl<K: Resource + Serialize + DeserializeOwned> ObjectCache<K> {
     /// Make room for a watch that is starting.
     pub fn begin(&mut self, scope: &Scope) {
         self.scopes.entry(scope.clone()).or_default();
@@ -107,7 +142,14 @@ impl<K: Resource + Rowable + Serialize + DeserializeOwned> ObjectCache<K> {
         self.generation += 1;
     }
 
-    pub fn apply(&mut self, scope: &Scope, update: WatchUpdate<K>, now: jiff::Timestamp) {
+    /// Apply a watch update, computing each arriving object's row with `row`.
+    pub fn apply_with(
+        &mut self,
+        scope: &Scope,
+        update: WatchUpdate<K>,
+        now: jiff::Timestamp,
+        row: impl Fn(&K, jiff::Timestamp) -> Row,
+    ) {
         let cache = self.scopes.entry(scope.clone()).or_default();
         self.generation += 1;
         match update {
@@ -135,7 +177,7 @@ impl<K: Resource + Rowable + Serialize + DeserializeOwned> ObjectCache<K> {
                 }
                 let target = cache.incoming.as_mut().unwrap_or(&mut cache.objects);
                 for obj in items {
-                    let row = obj.row(now);
+                    let row = row(&obj, now);
                     target.insert(key_of(&obj), Entry::new(&obj, row));
                 }
                 if last {
@@ -147,8 +189,7 @@ impl<K: Resource + Rowable + Serialize + DeserializeOwned> ObjectCache<K> {
                 }
             }
             WatchUpdate::Applied(obj) => {
-                let row = obj.row(now);
-                let entry = Entry::new(&obj, row);
+                let entry = Entry::new(&obj, row(&obj, now));
                 let key = key_of(&obj);
                 if let Some(incoming) = cache.incoming.as_mut() {
                     incoming.insert(key.clone(), entry.clone());

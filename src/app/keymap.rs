@@ -99,6 +99,10 @@ pub enum Command {
     Shell,
     PortForward,
     StopForward,
+    /// Enter on a list: drill down, or pick the namespace.
+    Open,
+    /// Jump to the selected object's owner.
+    Owner,
 }
 
 /// One row of the table.
@@ -186,6 +190,25 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Move one page down", "Navigation", X::List, false),
     bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Move one page up", "Navigation", X::List, false),
     bind(&["g", "Home"], C::Top, "top", "Go to the first row", "Navigation", X::List, false),
+    bind(
+        &["Enter"],
+        C::Open,
+        "open",
+        "Drill down: deployment → replicasets → pods → containers → logs, service → endpoints → pods, node → pods, \
+         PVC → PV, cronjob → jobs → pods; on namespaces, pick one",
+        "Navigation",
+        X::List,
+        false,
+    ),
+    bind(
+        &["o"],
+        C::Owner,
+        "owner",
+        "Jump to the selected object's owner (Esc comes back)",
+        "Navigation",
+        X::List,
+        false,
+    ),
     bind(&["G", "End"], C::Bottom, "bottom", "Go to the last row", "Navigation", X::List, false),
     bind(
         &["p"],

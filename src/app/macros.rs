@@ -24,6 +24,10 @@ macro_rules! with_cache {
                 let $c = &$state.namespaces;
                 $body
             }
+            other => {
+                let $c = $state.dynamic(other);
+                $body
+            }
         }
     };
 }

@@ -3,10 +3,14 @@
 mod macros;
 
 pub mod actions;
+pub mod browse;
 pub mod cache;
 pub mod describe;
+pub mod drill;
 pub mod exec;
 pub mod keymap;
+pub mod kind_rows;
+pub mod kinds;
 pub mod logs;
 pub mod msg;
 pub mod palette;

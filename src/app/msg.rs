@@ -18,6 +18,10 @@ pub enum Data {
     Services(WatchUpdate<Service>),
     Events(WatchUpdate<Event>),
     Namespaces(WatchUpdate<Namespace>),
+    /// Any other kind, as dynamic objects (a typed view reads their JSON; a discovered kind their Table cells).
+    Dynamic(Kind, WatchUpdate<kube::api::DynamicObject>),
+    /// The server's Table columns of a discovered kind, sent with each list.
+    Columns(Kind, Vec<crate::cluster::table_watch::ColumnDef>),
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -38,6 +42,11 @@ pub enum Msg {
         kind: Kind,
         namespaces: Vec<String>,
         how: String,
+    },
+    /// What the server serves (answer to `Effect::Discover`).
+    Discovered {
+        epoch: u64,
+        result: Result<Vec<crate::cluster::resources::Served>, String>,
     },
     /// A context switch finished.
     Switched(Result<ContextInfo, String>),
@@ -86,6 +95,8 @@ pub enum Msg {
 pub enum Effect {
     /// Start the watch for this kind and scope, unless it runs already.
     Watch(Kind, Scope),
+    /// Ask the server what it serves (once per context, when a kind outside the built-in views is asked for).
+    Discover,
     /// Find the namespaces the user may list this kind in (the cluster-wide list was forbidden).
     ResolveFallback(Kind),
     /// Connect to another context of the same kubeconfig; stop every watch of the current one.

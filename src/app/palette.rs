@@ -49,7 +49,7 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
 pub enum PaletteError {
     #[error("Type a command: pods, deploy, svc, events, ns NAME, ctx NAME, q")]
     Empty,
-    #[error("Unknown command :{0}. Try :pods, :deploy, :svc, :events, :ns NAME, :ctx NAME or :q")]
+    #[error("Unknown command :{0}. Try :pods, :deploy, :svc, :netpol, :api-resources, :ns NAME, :ctx NAME or :q")]
     Unknown(String),
 }
 
@@ -74,7 +74,7 @@ pub fn parse(input: &str) -> Result<PaletteCommand, PaletteError> {
 }
 
 /// Fuzzy suggestions for the input: commands first; after `ns ` or `ctx `, the known names.
-pub fn suggest(input: &str, namespaces: &[String], contexts: &[String]) -> Vec<Suggestion> {
+pub fn suggest(input: &str, namespaces: &[String], contexts: &[String], kinds: &[(String, String)]) -> Vec<Suggestion> {
     let input = input.trim_start_matches(':');
     let (head, rest) = match input.split_once(' ') {
         Some((h, r)) => (h, Some(r.trim())),
@@ -99,7 +99,10 @@ pub fn suggest(input: &str, namespaces: &[String], contexts: &[String]) -> Vec<S
             })
             .collect();
     }
-    let rows = COMMANDS.iter().map(|(aliases, description)| (aliases[0], *description));
+    let rows = COMMANDS
+        .iter()
+        .map(|(aliases, description)| (aliases[0], *description))
+        .chain(kinds.iter().map(|(word, description)| (word.as_str(), description.as_str())));
     ranked(&mut matcher, head, rows)
         .into_iter()
         .map(|(text, description)| Suggestion { text: text.to_string(), description: description.to_string() })
@@ -147,11 +150,14 @@ mod tests {
 
     #[test]
     fn suggests_commands_and_names_fuzzily() {
-        let s = suggest("dep", &[], &[]);
+        let s = suggest("dep", &[], &[], &[]);
         assert_eq!(s.first().map(|s| s.text.as_str()), Some("deploy"));
-        let s = suggest("ns sh", &["kube-system".into(), "shop".into()], &[]);
+        let s = suggest("ns sh", &["kube-system".into(), "shop".into()], &[], &[]);
         assert_eq!(s.first().map(|s| s.text.as_str()), Some("ns shop"));
-        let s = suggest("ctx ", &[], &["a".into(), "b".into()]);
+        let s = suggest("ctx ", &[], &["a".into(), "b".into()], &[]);
         assert_eq!(s.len(), 2);
+        let kinds = [("netpol".to_string(), "NetworkPolicies".to_string())];
+        let s = suggest("netp", &[], &[], &kinds);
+        assert_eq!(s.first().map(|s| s.text.as_str()), Some("netpol"), "kinds are suggested after the commands");
     }
 }

@@ -51,7 +51,7 @@ pub struct Column {
     pub width: u16,
 }
 
-const fn col(title: &'static str, width: u16) -> Column {
+pub(crate) const fn col(title: &'static str, width: u16) -> Column {
     Column { title, width }
 }
 
@@ -62,11 +62,11 @@ pub trait Rowable {
     fn row(&self, now: Timestamp) -> Row;
 }
 
-fn search_text<K: ResourceExt>(obj: &K, extra: &str) -> String {
+pub(crate) fn search_text<K: ResourceExt>(obj: &K, extra: &str) -> String {
     format!("{}/{} {}", obj.namespace().unwrap_or_default(), obj.name_any(), extra).to_lowercase()
 }
 
-fn created<K: ResourceExt>(obj: &K) -> Option<Timestamp> {
+pub(crate) fn created<K: ResourceExt>(obj: &K) -> Option<Timestamp> {
     obj.meta().creation_timestamp.as_ref().map(|t| t.0)
 }
 

@@ -131,11 +131,13 @@ pub struct ListView {
     /// The selected object, so the cursor stays on it as rows come and go.
     pub selected_key: Option<ObjectKey>,
     pub filter: String,
+    /// A drilled-down view shows only what its parent owns or selects.
+    pub drill: Option<super::drill::Drill>,
 }
 
 impl ListView {
     pub fn new(kind: Kind) -> Self {
-        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new() }
+        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new(), drill: None }
     }
 }
 
@@ -158,7 +160,7 @@ pub struct Fallback {
 #[derive(Debug, Default)]
 pub struct RowIndex {
     pub keys: Vec<ObjectKey>,
-    built_for: Option<(Kind, u64, String, Vec<Scope>)>,
+    built_for: Option<(Kind, u64, String, Vec<Scope>, Option<super::drill::Drill>)>,
 }
 
 #[derive(Debug)]
@@ -177,6 +179,10 @@ pub struct State {
     pub services: ObjectCache<Service>,
     pub events: ObjectCache<Event>,
     pub namespaces: ObjectCache<Namespace>,
+    /// Every other kind, watched as dynamic objects (typed views read their JSON; discovered kinds their Table).
+    pub dynamic: HashMap<Kind, ObjectCache<kube::api::DynamicObject>>,
+    /// What discovery found, and the server's Table columns of discovered kinds.
+    pub kinds: super::kinds::KindsState,
     pub fallback: HashMap<Kind, Fallback>,
     /// Watches and fallbacks already asked of the runtime in this epoch.
     pub requested: HashSet<(Kind, Scope)>,
@@ -226,6 +232,8 @@ impl State {
             services: ObjectCache::default(),
             events: ObjectCache::default(),
             namespaces: ObjectCache::default(),
+            dynamic: HashMap::new(),
+            kinds: Default::default(),
             fallback: HashMap::new(),
             requested: HashSet::new(),
             fallback_requested: HashSet::new(),
@@ -262,7 +270,8 @@ impl State {
             [Scope::Namespace(ns)] => Some(ns.clone()),
             _ => None,
         };
-        Action::List { kind, namespace }
+        let selector = self.view.drill.as_ref().map(|d| d.selector()).unwrap_or_default();
+        Action::List { kind, namespace, selector }
     }
 
     /// The scopes a kind is shown from: the chosen namespace, all namespaces, or — when the cluster-wide list
@@ -342,7 +351,14 @@ impl State {
             Kind::Service => Service::columns(),
             Kind::Event => Event::columns(),
             Kind::Namespace => Namespace::columns(),
+            kind => super::kind_rows::columns(kind).unwrap_or_else(|| self.kinds.columns(kind)),
         }
+    }
+
+    /// The cache of a kind watched as dynamic objects (an empty one until its watch starts).
+    pub fn dynamic(&self, kind: Kind) -> &ObjectCache<kube::api::DynamicObject> {
+        static EMPTY: ObjectCache<kube::api::DynamicObject> = ObjectCache::new();
+        self.dynamic.get(&kind).unwrap_or(&EMPTY)
     }
 
     /// The object under the cursor, as JSON-free typed entries are per kind: its key.
@@ -370,13 +386,15 @@ impl State {
         let kind = self.view.kind;
         let scopes = self.scopes_for(kind);
         let generation = with_cache!(self, kind, c => c.generation);
-        let stamp = (kind, generation, self.view.filter.clone(), scopes.clone());
+        let stamp = (kind, generation, self.view.filter.clone(), scopes.clone(), self.view.drill.clone());
         if self.index.built_for.as_ref() == Some(&stamp) {
             return;
         }
         let needle = self.view.filter.to_lowercase();
+        let drill = self.view.drill.as_ref();
         let mut keys: Vec<(Option<jiff::Timestamp>, ObjectKey)> = with_cache!(self, kind, c => c
             .entries(&scopes)
+            .filter(|(key, e)| drill.is_none_or(|d| d.matches(key, &e.facts, &e.row)))
             .filter(|(_, e)| needle.is_empty() || e.row.search.contains(&needle))
             .map(|(key, e)| (e.row.sort_time, key.clone()))
             .collect());

@@ -56,10 +56,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.services.clear();
             state.events.clear();
             state.namespaces.clear();
+            state.dynamic.clear();
+            state.kinds = Default::default();
         }
         Msg::Switched(Err(message)) => {
             state.switching = None;
             state.flash(message, true);
+        }
+        Msg::Discovered { epoch, result } => {
+            if epoch == state.epoch {
+                super::browse::on_discovered(state, result, &mut effects);
+            }
         }
         Msg::Notice { text, error } => state.flash(text, error),
         Msg::Checked { command, result } => actions::on_checked(state, &command, result),
@@ -102,6 +109,9 @@ fn ensure_access(state: &mut State, effects: &mut Vec<Effect>) {
 /// Ask for the watches the current view needs, once per epoch.
 fn ensure_watches(state: &mut State, effects: &mut Vec<Effect>) {
     let kind = state.view.kind;
+    if !kind.watched() {
+        return;
+    }
     for scope in state.scopes_for(kind) {
         if state.requested.insert((kind, scope.clone())) {
             begin(state, kind, &scope);
@@ -117,6 +127,7 @@ fn begin(state: &mut State, kind: Kind, scope: &Scope) {
         Kind::Service => state.services.begin(scope),
         Kind::Event => state.events.begin(scope),
         Kind::Namespace => state.namespaces.begin(scope),
+        other => state.dynamic.entry(other).or_default().begin(scope),
     }
 }
 
@@ -155,7 +166,19 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
             state.namespaces.apply(&scope, u, now);
             s
         }),
+        Data::Dynamic(kind, u) => (kind, {
+            let s = watch_state(&u);
+            super::browse::on_dynamic(state, &scope, kind, u);
+            s
+        }),
+        Data::Columns(kind, defs) => {
+            super::browse::on_columns(state, kind, defs);
+            return;
+        }
     };
+    if kind == Kind::Pod {
+        super::browse::refresh_containers(state);
+    }
     // A forbidden cluster-wide list falls back to the namespaces this user may list.
     if let Some(WatchState::Forbidden { .. }) = new_state
         && scope == Scope::All
@@ -212,21 +235,21 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
         }
         KeyContext::Prompt => on_prompt_key(state, key, command, effects),
         KeyContext::Text => match command {
-            Some(Command::Palette) => open_palette(state),
+            Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(Command::Quit) => quit(state, effects),
             Some(command) => actions::on_text_command(state, command, effects),
             None => {}
         },
         KeyContext::Logs => match command {
-            Some(Command::Palette) => open_palette(state),
+            Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(command) => super::logs::on_command(state, command, effects),
             None => {}
         },
         KeyContext::LogSearch => super::logs::on_search_key(state, key, command),
         KeyContext::Forwards => match command {
-            Some(Command::Palette) => open_palette(state),
+            Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(command) => super::exec::on_forwards_command(state, command, effects),
             None => {}
@@ -238,7 +261,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             } else if let Some(command) = command {
                 on_list_command(state, command, effects);
             } else if key.code == KeyCode::Enter {
-                on_enter(state);
+                on_enter(state, effects);
             }
         }
     }
@@ -250,7 +273,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
     match command {
         Command::Quit | Command::ForceQuit => quit(state, effects),
         Command::Help => state.mode = Mode::Help { scroll: 0 },
-        Command::Palette => open_palette(state),
+        Command::Palette => open_palette(state, effects),
         Command::Filter => state.mode = Mode::Filter,
         Command::Back => {
             if !state.view.filter.is_empty() {
@@ -266,13 +289,17 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Top => state.select(0),
         Command::Bottom => state.select(usize::MAX),
         Command::Exec | Command::Shell | Command::PortForward => super::exec::on_list_command(state, command, effects),
+        Command::Owner => super::browse::jump_to_owner(state),
+        Command::Open => on_enter(state, effects),
         _ => {}
     }
 }
 
-/// Enter on a namespace picks it; other kinds gain drill-down in later views.
-fn on_enter(state: &mut State) {
-    if state.view.kind == Kind::Namespace
+/// Enter on a namespace picks it; on other kinds it drills down.
+fn on_enter(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.view.kind != Kind::Namespace {
+        super::browse::drill_down(state, effects);
+    } else if state.view.kind == Kind::Namespace
         && let Some((_, name)) = state.view.selected_key.clone()
     {
         set_namespace(state, Scope::Namespace(name));
@@ -302,8 +329,9 @@ fn known_namespaces(state: &State) -> Vec<String> {
     names
 }
 
-fn open_palette(state: &mut State) {
-    let suggestions = palette::suggest("", &[], &state.context.contexts);
+fn open_palette(state: &mut State, effects: &mut Vec<Effect>) {
+    super::browse::ensure_discovery(state, effects);
+    let suggestions = palette::suggest("", &[], &state.context.contexts, &state.kinds.suggestions());
     state.mode = Mode::Palette(PaletteState { input: String::new(), suggestions, selected: 0 });
 }
 
@@ -332,8 +360,13 @@ fn on_palette_key(state: &mut State, key: KeyEvent, command: Option<Command>, ef
         }
         Some(Command::Submit) => {
             // An unknown word runs the highlighted suggestion, as `:dep` Enter opens deployments.
+            // A word that names a kind (or may, once discovery answers) is kept as typed.
             let input = match (palette::parse(&p.input), p.suggestions.get(p.selected)) {
-                (Err(palette::PaletteError::Unknown(_)), Some(s)) => s.text.clone(),
+                (Err(palette::PaletteError::Unknown(word)), Some(s))
+                    if matches!(state.kinds.resolve(&word), super::kinds::Resolved::Unknown { .. }) =>
+                {
+                    s.text.clone()
+                }
                 _ => p.input.clone(),
             };
             state.mode = Mode::Normal;
@@ -357,7 +390,8 @@ fn on_palette_key(state: &mut State, key: KeyEvent, command: Option<Command>, ef
         state.namespaces.begin(&Scope::All);
         effects.push(Effect::Watch(Kind::Namespace, Scope::All));
     }
-    let suggestions = palette::suggest(&input, &known_namespaces(state), &state.context.contexts);
+    let suggestions =
+        palette::suggest(&input, &known_namespaces(state), &state.context.contexts, &state.kinds.suggestions());
     if let Mode::Palette(p) = &mut state.mode {
         p.suggestions = suggestions;
         p.selected = 0;
@@ -396,6 +430,7 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
         Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
         Ok(PaletteCommand::Forwards) => super::exec::open_forwards(state),
         Ok(PaletteCommand::Quit) => quit(state, effects),
+        Err(palette::PaletteError::Unknown(word)) => super::browse::open_kind(state, &word, effects),
         Err(e) => state.flash(e.to_string(), true),
     }
 }

@@ -6,7 +6,9 @@ pub mod kinds;
 pub mod kubeconfig;
 pub mod logs;
 pub mod rbac;
+pub mod resources;
 pub mod scope;
+pub mod table_watch;
 pub mod watch;
 
 pub use client::{ConnectProblem, Session, connect};

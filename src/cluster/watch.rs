@@ -7,8 +7,11 @@
 use std::fmt::Debug;
 use std::time::Duration;
 
+use std::future::Future;
+
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
-use kube::api::{Api, ListParams, WatchEvent, WatchParams};
+use kube::api::{Api, ListParams, ObjectList, WatchEvent, WatchParams};
 use kube::{Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use tracing::{debug, info, warn};
@@ -66,6 +69,33 @@ pub fn strip<K: Resource>(obj: &mut K) {
     }
 }
 
+/// Where a watch loop lists and watches: a typed `Api`, or the server's Table representation of any kind
+/// (`table_watch`).
+pub trait Source<K: Clone>: Send + Sync {
+    fn list(&self, params: &ListParams) -> impl Future<Output = kube::Result<ObjectList<K>>> + Send;
+    fn watch(
+        &self,
+        params: &WatchParams,
+        rv: &str,
+    ) -> impl Future<Output = kube::Result<BoxStream<'static, kube::Result<WatchEvent<K>>>>> + Send;
+}
+
+impl<K> Source<K> for Api<K>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    async fn list(&self, params: &ListParams) -> kube::Result<ObjectList<K>> {
+        Api::list(self, params).await
+    }
+    async fn watch(
+        &self,
+        params: &WatchParams,
+        rv: &str,
+    ) -> kube::Result<BoxStream<'static, kube::Result<WatchEvent<K>>>> {
+        Ok(Api::watch(self, params, rv).await?.boxed())
+    }
+}
+
 struct Backoff(Duration);
 
 impl Backoff {
@@ -88,9 +118,10 @@ enum Listed {
 
 /// Run until the receiver is gone, or the kind is forbidden or missing. `send` returns false when nobody
 /// listens any more.
-pub async fn run<K, F>(api: Api<K>, label: String, send: F)
+pub async fn run<K, S, F>(api: S, label: String, send: F)
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    S: Source<K>,
     F: Fn(WatchUpdate<K>) -> bool + Send,
 {
     let mut backoff = Backoff::new();
@@ -183,9 +214,10 @@ where
 }
 
 /// The paged initial list. Each page is sent as it arrives.
-async fn list_all<K, F>(api: &Api<K>, label: &str, send: &F, backoff: &mut Backoff) -> Listed
+async fn list_all<K, S, F>(api: &S, label: &str, send: &F, backoff: &mut Backoff) -> Listed
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    S: Source<K>,
     F: Fn(WatchUpdate<K>) -> bool + Send,
 {
     'restart: loop {

@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let count = if view.filter.is_empty() { format!(" [{total}]") } else { format!(" [{shown} of {total}]") };
     let mut line = vec![
         Span::styled(
-            format!(" {}{where_}", view.kind.title()),
+            format!(" {}{}{where_}", view.kind.title(), drill_words(view.drill.as_ref())),
             Style::default().fg(theme.title).add_modifier(Modifier::BOLD),
         ),
         Span::styled(count, Style::default().fg(theme.muted)),
@@ -103,4 +103,17 @@ fn freshness(state: &State, theme: &Theme) -> (String, Style) {
         return ("listing…".into(), Style::default().fg(theme.status_pending));
     }
     ("● live".into(), Style::default().fg(theme.status_ok))
+}
+
+/// " of deployment web (-l app=web)": what a drilled-down list is limited to.
+fn drill_words(drill: Option<&crate::app::drill::Drill>) -> String {
+    let Some(drill) = drill else { return String::new() };
+    let sel = drill.selector();
+    let by: Vec<String> = sel
+        .labels
+        .map(|l| format!("-l {l}"))
+        .into_iter()
+        .chain(sel.fields.map(|f| format!("--field-selector {f}")))
+        .collect();
+    if by.is_empty() { format!(" {}", drill.what) } else { format!(" {} ({})", drill.what, by.join(" ")) }
 }

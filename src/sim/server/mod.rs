@@ -11,6 +11,7 @@ mod commands;
 mod connect;
 mod container;
 mod convert;
+mod crds;
 mod discovery;
 mod exec;
 mod handler;

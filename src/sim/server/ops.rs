@@ -345,7 +345,7 @@ pub fn grace_period_over(store: &mut Store, pending: &PendingRemoval) {
     }
     let held = meta::has_finalizers(obj);
     store.grace_over.insert(pending.uid.clone());
-    if !held && let Some(res) = registry::RESOURCES.iter().find(|r| r.storage == pending.storage) {
+    if !held && let Some(res) = registry::by_storage(pending.storage) {
         remove_now(store, res, &pending.namespace, &pending.name, false);
     }
 }
@@ -463,7 +463,7 @@ fn collect_garbage(store: &mut Store) -> bool {
             .map(|(storage, (ns, name), _)| (storage, ns.clone(), name.clone()))
             .collect();
         for (storage, ns, name) in orphans {
-            let Some(res) = registry::RESOURCES.iter().find(|r| r.storage == storage) else { continue };
+            let Some(res) = registry::by_storage(storage) else { continue };
             let namespace = (!ns.is_empty()).then_some(ns.as_str());
             if delete(store, res, namespace, &name, &DeleteOptions::default()).is_ok() {
                 changed = true;

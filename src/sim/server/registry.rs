@@ -40,6 +40,18 @@ pub struct Resource {
     /// Whether the server maintains `metadata.generation` for this kind.
     pub generation: bool,
     pub served: Served,
+    /// A custom resource's `additionalPrinterColumns` (empty for built-in kinds).
+    pub printer: &'static [PrinterColumn],
+}
+
+/// One `additionalPrinterColumns` entry of a CustomResourceDefinition version.
+#[derive(Debug, PartialEq)]
+pub struct PrinterColumn {
+    pub name: &'static str,
+    /// `string`, `integer`, `date`…
+    pub kind: &'static str,
+    pub json_path: &'static str,
+    pub priority: u8,
 }
 
 impl Resource {
@@ -94,7 +106,7 @@ const SCALE: Subresource = Subresource {
     verbs: GET_PATCH_UPDATE,
     group_version: Some(("autoscaling", "v1")),
 };
-const WITH_STATUS: &[Subresource] = &[STATUS];
+pub const WITH_STATUS: &[Subresource] = &[STATUS];
 const WITH_SCALE_STATUS: &[Subresource] = &[SCALE, STATUS];
 const POD_SUBRESOURCES: &[Subresource] = &[
     // The eviction version depends on the flavour; discovery fills it in.
@@ -127,6 +139,7 @@ const fn row(
         storage,
         generation: false,
         served: Served::Both,
+        printer: &[],
     }
 }
 
@@ -450,14 +463,20 @@ const GROUP_ORDER: &[&str] = &[
     "discovery.k8s.io",
 ];
 
-/// The resources one flavour serves.
+/// The resources one flavour serves: the built-in table, then the custom resources learned from CRDs.
 pub fn served(flavour: Flavour) -> impl Iterator<Item = &'static Resource> {
-    RESOURCES.iter().filter(move |r| r.serves(flavour))
+    RESOURCES.iter().filter(move |r| r.serves(flavour)).chain(super::crds::learned())
 }
 
 /// The named groups with the versions served for each, in discovery order.
 pub fn groups(flavour: Flavour) -> Vec<(&'static str, Vec<&'static str>)> {
-    GROUP_ORDER
+    let mut order: Vec<&'static str> = GROUP_ORDER.to_vec();
+    for res in super::crds::learned() {
+        if !order.contains(&res.group) {
+            order.push(res.group);
+        }
+    }
+    order
         .iter()
         .filter_map(|group| {
             let mut versions: Vec<&'static str> = Vec::new();
@@ -484,11 +503,18 @@ pub fn for_object(api_version: &str, kind: &str) -> Option<&'static Resource> {
         None => ("", api_version),
     };
     let same_kind = |r: &&Resource| r.group == group && r.kind == kind;
-    RESOURCES.iter().find(|r| same_kind(r) && r.version == version).or_else(|| RESOURCES.iter().find(same_kind))
+    let all = || RESOURCES.iter().chain(super::crds::learned());
+    all().find(|r| same_kind(r) && r.version == version).or_else(|| all().find(same_kind))
+}
+
+/// The row of a storage table, whatever the flavour (the first one, for tables two rows share).
+pub fn by_storage(storage: &str) -> Option<&'static Resource> {
+    RESOURCES.iter().chain(super::crds::learned()).find(|r| r.storage == storage)
 }
 
 /// The row that serves a storage table on this flavour, preferring the core group (events).
 pub fn for_storage(flavour: Flavour, storage: &str) -> Option<&'static Resource> {
+    // (custom resources are found through `served` like the built-in ones)
     served(flavour).find(|r| r.storage == storage)
 }
 

@@ -156,6 +156,9 @@ impl Store {
 
     /// Store an object (new or replacing), stamping the next resourceVersion, and tell the watches.
     pub fn put(&mut self, storage: &'static str, mut obj: Value) -> Value {
+        if storage == super::crds::CRD_STORAGE {
+            super::crds::learn(&obj);
+        }
         self.rv += 1;
         let rv = self.rv;
         meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));

@@ -40,6 +40,12 @@ fn column(name: &str, kind: &str, format: &str, description: &str, priority: u8)
 }
 
 fn columns(res: &Resource) -> Vec<Value> {
+    if !res.printer.is_empty() {
+        // A custom resource: Name, then its printer columns, as the API server builds them.
+        let mut all = vec![column("Name", "string", "name", NAME_DESCRIPTION, 0)];
+        all.extend(res.printer.iter().map(|c| column(c.name, c.kind, "", "", c.priority)));
+        return all;
+    }
     if let Some(columns) = columns::for_storage(res.storage, res.group) {
         return columns
             .iter()
@@ -109,7 +115,11 @@ fn row(res: &Resource, obj: &Value, include: IncludeObject, now: Timestamp) -> V
     let age = meta::meta_str(obj, "creationTimestamp")
         .and_then(|t| t.parse::<Timestamp>().ok())
         .map_or_else(|| "<unknown>".to_string(), |t| human_duration(now.duration_since(t)));
-    let (cells, conditions) = if res.is_pods() {
+    let (cells, conditions) = if !res.printer.is_empty() {
+        let mut cells = vec![json!(name)];
+        cells.extend(res.printer.iter().map(|c| printer_cell(obj, c.kind, c.json_path, now)));
+        (cells, None)
+    } else if res.is_pods() {
         pod_cells(obj, name, age)
     } else if let Some(columns) = columns::for_storage(res.storage, res.group) {
         (columns.iter().map(|c| (c.cell)(obj, now)).collect(), None)
@@ -132,6 +142,15 @@ fn row(res: &Resource, obj: &Value, include: IncludeObject, now: Timestamp) -> V
         }
     }
     row
+}
+
+/// A printer column's cell: dates as ages (as the server prints them), absent values as null.
+fn printer_cell(obj: &Value, kind: &str, path: &str, now: Timestamp) -> Value {
+    let value = super::crds::json_path(obj, path).cloned().unwrap_or(Value::Null);
+    match (kind, value.as_str().and_then(|s| s.parse::<Timestamp>().ok())) {
+        ("date", Some(at)) => json!(human_duration(now.duration_since(at))),
+        _ => value,
+    }
 }
 
 fn or_none(value: Option<&str>) -> Value {
