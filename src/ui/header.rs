@@ -58,7 +58,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         [Scope::Namespace(ns)] => format!(" ({ns})"),
         many => format!(" ({} namespaces)", many.len()),
     };
-    let count = if view.filter.is_empty() { format!(" [{total}]") } else { format!(" [{shown} of {total}]") };
+    let count = match (view.filter.is_empty(), view.drill.is_some()) {
+        (true, false) => format!(" [{total}]"),
+        // A drilled list counts what it shows, not the whole cache it filters.
+        (true, true) => format!(" [{shown}]"),
+        _ => format!(" [{shown} of {total}]"),
+    };
     let mut line = vec![
         Span::styled(
             format!(" {}{}{where_}", view.kind.title(), drill_words(view.drill.as_ref())),
