@@ -117,9 +117,11 @@ impl Action {
                     _ => Api::all_with(client.clone(), &resource),
                 };
                 let what = format!("{} list", kind.plural());
-                let mut params = kube::api::ListParams::default();
-                params.label_selector = selector.labels.clone();
-                params.field_selector = selector.fields.clone();
+                let params = kube::api::ListParams {
+                    label_selector: selector.labels.clone(),
+                    field_selector: selector.fields.clone(),
+                    ..Default::default()
+                };
                 let list = api.list(&params).await.map_err(|e| ActionError::from_kube(&e, &what, Step::Read))?;
                 serde_json::to_value(&list).map(Outcome::Object).map_err(|e| ActionError::Invalid(e.to_string()))
             }

@@ -75,7 +75,7 @@ impl KindsState {
             return Resolved::Kind(Kind::ApiResources);
         }
         for kind in Kind::TYPED {
-            if names_of_typed(kind).iter().any(|n| *n == word) {
+            if names_of_typed(kind).contains(&word) {
                 return Resolved::Kind(kind);
             }
         }

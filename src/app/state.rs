@@ -156,11 +156,14 @@ pub struct Fallback {
     pub how: String,
 }
 
+/// What a row index was built for: kind, data generation, filter, scopes and drill-down.
+type IndexStamp = (Kind, u64, String, Vec<Scope>, Option<super::drill::Drill>);
+
 /// The rows of the current view after filtering, in display order. Rebuilt only when data or filter change.
 #[derive(Debug, Default)]
 pub struct RowIndex {
     pub keys: Vec<ObjectKey>,
-    built_for: Option<(Kind, u64, String, Vec<Scope>, Option<super::drill::Drill>)>,
+    built_for: Option<IndexStamp>,
 }
 
 #[derive(Debug)]

@@ -94,7 +94,7 @@ pub fn intern(
             && r.short_names.iter().eq(short_names.iter())
             && r.verbs.iter().eq(verbs.iter())
     };
-    if let Some(pos) = t.iter().position(|r| same(&r)) {
+    if let Some(pos) = t.iter().position(same) {
         return ResourceId(pos as u32);
     }
     let resource = Resource {
