@@ -14,7 +14,8 @@ use crate::cluster::Kind;
 pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
     let Some((ns, name)) = state.selected().cloned() else { return Vec::new() };
     let kind = state.view.kind;
-    if kind == Kind::Event {
+    // Containers and the API resource list are views, not objects to describe.
+    if kind == Kind::Event || !kind.watched() {
         return Vec::new();
     }
     let target = ObjectRef::of(kind, Some(&ns), &name);

@@ -19,5 +19,5 @@ pub mod state;
 pub mod update;
 
 pub use msg::{Data, Effect, Msg};
-pub use state::{ContextInfo, Mode, State};
+pub use state::{ContextInfo, ListView, Mode, State};
 pub use update::update;
