@@ -60,6 +60,20 @@ impl Action {
                     workload_patch(WorkloadKind::Deployment, namespace),
                 )
             }
+            Action::AnnotateCommit { kind, namespace, name, commit } => Plan::new(
+                kubectl(ctx, namespace, super::commit::annotate_args(*kind, name, commit)),
+                super::commit::annotate_summary(*kind, namespace, name, commit),
+                Danger::Safe,
+                true,
+                workload_patch(*kind, namespace),
+            ),
+            Action::ForcePull { kind, namespace, name, containers, restarted_at } => Plan::new(
+                kubectl(ctx, namespace, super::commit::force_pull_args(*kind, name, containers, restarted_at)),
+                super::commit::force_pull_summary(*kind, namespace, name, containers),
+                Danger::Caution(restart_reason(*kind).into()),
+                true,
+                workload_patch(*kind, namespace),
+            ),
             Action::DeletePod { namespace, name, grace_period, controller } => {
                 let mut verb = vec!["delete".to_string(), "pod".into(), name.clone()];
                 let mut how = String::new();
