@@ -57,13 +57,19 @@ fn status_reads_branch_head_upstream_dirt_commits_and_branches() {
     let status = ready(git::status(&dir.path().join("."), 10));
     assert_eq!(status.branch.as_deref(), Some("main"));
     let head = status.head.clone().unwrap();
-    assert_eq!((head.sha.as_str(), head.subject.as_str(), head.author.as_str()), (ours.to_string().as_str(), "Add the cart", "Ann Dev"));
+    assert_eq!(
+        (head.sha.as_str(), head.subject.as_str(), head.author.as_str()),
+        (ours.to_string().as_str(), "Add the cart", "Ann Dev")
+    );
     assert_eq!(head.short(), &ours.to_string()[..7]);
     assert_eq!(head.time.as_second(), 1_700_000_000);
     let upstream = status.upstream.clone().unwrap();
     assert_eq!((upstream.name.as_str(), upstream.ahead, upstream.behind), ("origin/main", 1, 1));
     assert!(!status.dirty(), "a clean tree is not dirty");
-    assert_eq!(status.commits.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(), ["Add the cart", "Start the shop"]);
+    assert_eq!(
+        status.commits.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(),
+        ["Add the cart", "Start the shop"]
+    );
     assert_eq!(status.remote_url.as_deref(), Some("git@github.com:acme/shop.git"));
     let branches: Vec<(&str, bool)> = status.branches.iter().map(|b| (b.name.as_str(), b.is_head)).collect();
     assert_eq!(branches, [("feature/search", false), ("main", true)]);
@@ -174,7 +180,9 @@ fn matching_proposes_repos_by_name_image_and_remote() {
     let proposals = matching::propose(&apps, &repos);
     let got: Vec<(&str, PathBuf, Option<&str>)> = proposals
         .iter()
-        .map(|p| (p.app.name.as_str(), p.repo_path.strip_prefix(root.path()).unwrap().to_path_buf(), p.image_repo.as_deref()))
+        .map(|p| {
+            (p.app.name.as_str(), p.repo_path.strip_prefix(root.path()).unwrap().to_path_buf(), p.image_repo.as_deref())
+        })
         .collect();
     assert_eq!(
         got,
@@ -188,7 +196,10 @@ fn matching_proposes_repos_by_name_image_and_remote() {
     assert!(proposals[0].reason.contains("remote mosaic-demo/storefront"), "{}", proposals[0].reason);
     assert_eq!(proposals[1].score, 100, "{}", proposals[1].reason);
     let binding = proposals[1].binding("sim-admin");
-    assert_eq!((binding.context.as_str(), binding.kind.as_str(), binding.name.as_str()), ("sim-admin", "Deployment", "cart"));
+    assert_eq!(
+        (binding.context.as_str(), binding.kind.as_str(), binding.name.as_str()),
+        ("sim-admin", "Deployment", "cart")
+    );
     assert_eq!(binding.repo_path, Some(root.path().join("shop/cart-service")));
 }
 
@@ -217,7 +228,8 @@ fn a_sha_in_the_image_tag_says_whether_head_runs() {
     assert_eq!(answer.branch, Some(("v1".into(), Answer::Yes)));
     assert_eq!(answer.headline(), format!("commit deployed: no (running {})", &built.to_string()[..7]));
     // The full SHA in a tag works as well.
-    let full = deployed::compare(&running(format!("web:sha-{head_sha}", head_sha = head.sha)), Some(&head), None, None, None);
+    let full =
+        deployed::compare(&running(format!("web:sha-{head_sha}", head_sha = head.sha)), Some(&head), None, None, None);
     assert_eq!(full.head, Answer::Yes);
 }
 
@@ -239,8 +251,14 @@ fn a_build_worktree_is_a_clean_detached_checkout_and_leaves_nothing_behind() {
     assert_eq!(linked.head().unwrap().target(), Some(first));
     let branches = |repo: &Repository| repo.branches(None).unwrap().count();
     assert_eq!(branches(&repo), 1, "the temporary branch is gone");
-    assert!(worktree::add(&dir.path().join("web"), &first.to_string(), &checkout).unwrap_err().contains("already exists"));
-    assert!(worktree::add(&dir.path().join("web"), "nothex", &dir.path().join("b2")).unwrap_err().contains("not a commit SHA"));
+    assert!(
+        worktree::add(&dir.path().join("web"), &first.to_string(), &checkout).unwrap_err().contains("already exists")
+    );
+    assert!(
+        worktree::add(&dir.path().join("web"), "nothex", &dir.path().join("b2"))
+            .unwrap_err()
+            .contains("not a commit SHA")
+    );
 
     drop(tree);
     assert!(!checkout.exists());

@@ -319,7 +319,12 @@ mod tests {
     }
 
     fn commit(sha: &str) -> CommitInfo {
-        CommitInfo { sha: sha.into(), subject: "Fix the cart".into(), author: "Ann".into(), time: jiff::Timestamp::UNIX_EPOCH }
+        CommitInfo {
+            sha: sha.into(),
+            subject: "Fix the cart".into(),
+            author: "Ann".into(),
+            time: jiff::Timestamp::UNIX_EPOCH,
+        }
     }
 
     #[test]
@@ -379,7 +384,13 @@ mod tests {
 
     #[test]
     fn a_mutable_tag_pulled_if_not_present_may_be_stale() {
-        let d = compare(&running(Some("ghcr.io/acme/billing:main"), &[(COMMIT_SHA, HEAD)]), Some(&commit(HEAD)), None, None, None);
+        let d = compare(
+            &running(Some("ghcr.io/acme/billing:main"), &[(COMMIT_SHA, HEAD)]),
+            Some(&commit(HEAD)),
+            None,
+            None,
+            None,
+        );
         assert_eq!(d.head, Answer::Yes);
         assert_eq!(d.stale.len(), 1);
         assert!(d.stale[0].contains("IfNotPresent") && d.stale[0].contains("may be stale"), "{}", d.stale[0]);
@@ -396,7 +407,8 @@ mod tests {
     #[test]
     fn the_bound_image_repo_picks_the_apps_own_container() {
         let mut r = running(Some("ghcr.io/acme/billing:1.0"), &[]);
-        r.containers.insert(0, TemplateContainer { name: "proxy".into(), image: "envoy:abcdef1".into(), pull_policy: None });
+        r.containers
+            .insert(0, TemplateContainer { name: "proxy".into(), image: "envoy:abcdef1".into(), pull_policy: None });
         let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), None);
         assert_eq!(d.evidence, Evidence::Nothing, "the sidecar's tag is not the app's commit");
         let d = compare(&r, Some(&commit(HEAD)), None, None, None);
