@@ -266,3 +266,44 @@ fn a_build_worktree_is_a_clean_detached_checkout_and_leaves_nothing_behind() {
     // The user's working tree was never touched.
     assert_eq!(fs::read_to_string(dir.path().join("web/app.txt")).unwrap(), "uncommitted");
 }
+
+#[test]
+fn an_apps_card_reads_its_repo_and_answers_or_says_the_repo_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init(&dir.path().join("web"));
+    commit(&repo, "main.go", "package main", "First cut", true);
+    let head = ready(git::status(&dir.path().join("web"), 1)).head.unwrap();
+    let workload = serde_json::json!({
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{"name": "web", "image": format!("ghcr.io/acme/web:{}", head.short())}]}}}
+    });
+    let app = UnboundApp::from_workload(&workload);
+    assert_eq!(
+        app,
+        UnboundApp {
+            namespace: "shop".into(),
+            kind: "Deployment".into(),
+            name: "web".into(),
+            images: vec![format!("ghcr.io/acme/web:{}", head.short())]
+        }
+    );
+    let running = Running {
+        containers: vec![TemplateContainer { name: "web".into(), image: app.images[0].clone(), pull_policy: None }],
+        ..Running::default()
+    };
+    let mut binding = mosaic::store::AppBinding::new("c", "shop", "Deployment", "web");
+    assert_eq!(git::app_commit(&binding, None, &running, None), git::AppCommit { repo: None, deployed: None });
+
+    binding.repo_path = Some(dir.path().join("web"));
+    binding.image_repo = Some("ghcr.io/acme/web".into());
+    let card = git::app_commit(&binding, Some("main"), &running, None);
+    let deployed = card.deployed.unwrap();
+    assert_eq!(deployed.headline(), "commit deployed: yes");
+    assert_eq!(deployed.branch, Some(("main".into(), Answer::Yes)));
+
+    fs::rename(dir.path().join("web"), dir.path().join("web-moved")).unwrap();
+    let card = git::app_commit(&binding, Some("main"), &running, None);
+    assert!(matches!(card.repo, Some(RepoState::Missing { .. })));
+    assert_eq!(card.deployed, None);
+}
