@@ -387,3 +387,36 @@ async fn annotate_commit_and_force_pull_show_and_send_the_same_patch() {
     let err = action::run(&missing, &s.session, false, &ExecOptions::default()).await.unwrap_err();
     assert!(err.to_string().contains("no container named \"nope\""), "{err}");
 }
+
+#[tokio::test]
+async fn a_rollout_whose_new_pods_crash_fails_and_names_the_pod_to_explain() {
+    let s = setup().await;
+    // A new image whose pods crash (the simulated kubelet reads the template's annotation).
+    let patch = json!({"spec": {"template": {
+        "metadata": {"annotations": {"sim.mosaic.dev/simulate": "crashloop"}},
+        "spec": {"containers": [{"name": "frontend", "image": "ghcr.io/acme/frontend:2.4.0-broken"}]}
+    }}});
+    let api: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(s.session.client.clone(), "acme");
+    api.patch("frontend", &kube::api::PatchParams::default(), &kube::api::Patch::Strategic(&patch)).await.unwrap();
+
+    let mut lines = Vec::new();
+    let err = action::rollout::watch(
+        &s.session.client,
+        action::rollout::Watched {
+            kind: WorkloadKind::Deployment,
+            namespace: "acme",
+            name: "frontend",
+            image: Some("ghcr.io/acme/frontend:2.4.0-broken"),
+        },
+        Duration::from_secs(30),
+        &CancellationToken::new(),
+        |line| lines.push(line),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("the rollout of deployment frontend in acme is stuck: pod frontend-"), "{err}");
+    assert!(err.contains("CrashLoopBackOff") && err.contains("mosaic explain pod/frontend-"), "{err}");
+    assert!(lines.iter().all(|l| l.starts_with("Waiting for deployment")), "{lines:?}");
+}

@@ -164,10 +164,7 @@ pub fn compare(
     image_repo: Option<&str>,
     built: Option<&Built>,
 ) -> Deployed {
-    let containers: Vec<&TemplateContainer> = {
-        let own: Vec<_> = running.containers.iter().filter(|c| is_own(c, image_repo)).collect();
-        if own.is_empty() { running.containers.iter().collect() } else { own }
-    };
+    let containers = own_containers(running, image_repo);
     let mut notes = Vec::new();
 
     let from_tag = containers.iter().find_map(|c| {
@@ -248,6 +245,21 @@ pub fn compare(
         stale,
         notes,
     }
+}
+
+/// The app's containers whose image pull policy is not `Always`: those a force pull offers to change.
+pub fn not_always(running: &Running, image_repo: Option<&str>) -> Vec<String> {
+    own_containers(running, image_repo)
+        .into_iter()
+        .filter(|c| effective_policy(c, &ImageRef::parse(&c.image)) != "Always")
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The containers running the bound image repository; all of them when none does or none is bound.
+fn own_containers<'a>(running: &'a Running, image_repo: Option<&str>) -> Vec<&'a TemplateContainer> {
+    let own: Vec<_> = running.containers.iter().filter(|c| is_own(c, image_repo)).collect();
+    if own.is_empty() { running.containers.iter().collect() } else { own }
 }
 
 /// The container's image is the bound image repository (by full repo, or by name when either lacks a registry).
@@ -413,5 +425,16 @@ mod tests {
         assert_eq!(d.evidence, Evidence::Nothing, "the sidecar's tag is not the app's commit");
         let d = compare(&r, Some(&commit(HEAD)), None, None, None);
         assert!(matches!(d.evidence, Evidence::ImageTag { .. }));
+    }
+
+    #[test]
+    fn force_pull_offers_the_own_containers_not_pulled_always() {
+        let mut r = running(None, &[]);
+        assert_eq!(not_always(&r, Some("ghcr.io/acme/billing")), ["billing"]);
+        r.containers[0].pull_policy = Some("Always".into());
+        assert!(not_always(&r, None).is_empty());
+        r.containers.push(TemplateContainer { name: "proxy".into(), image: "envoy:v1".into(), pull_policy: None });
+        assert_eq!(not_always(&r, None), ["proxy"]);
+        assert!(not_always(&r, Some("ghcr.io/acme/billing")).is_empty(), "the sidecar is not the app's");
     }
 }
