@@ -88,6 +88,12 @@ impl Action {
             Action::Rollback { namespace, name, to_revision } => {
                 rollback::run(client, opts, namespace, name, *to_revision).await
             }
+            Action::AnnotateCommit { kind, namespace, name, commit } => {
+                super::commit::annotate(client, opts, *kind, namespace, name, commit).await
+            }
+            Action::ForcePull { kind, namespace, name, containers, restarted_at } => {
+                super::commit::force_pull(client, opts, *kind, namespace, name, containers, restarted_at).await
+            }
             Action::DeletePod { namespace, name, grace_period, .. } => {
                 let what = format!("pod {name} in {namespace}");
                 let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &pod_resource());

@@ -2,6 +2,7 @@
 //! [`Action::plan`], the kubectl command that does the same thing (what the user sees, copies and confirms),
 //! and [`Action::execute`], the API request that really runs. A test per variant pins both, so the shown
 //! command cannot drift from what runs. Read-only mode and RBAC are enforced by [`run`], never only in the UI.
+mod commit;
 mod diff;
 mod error;
 mod exec;
@@ -11,16 +12,19 @@ mod gate;
 mod logs;
 mod plan;
 mod rollback;
+pub mod rollout;
 mod targets;
 
 use crate::cluster::rbac::AccessQuery;
 
+pub use commit::CommitAnnotation;
 pub use diff::diff;
 pub use error::ActionError;
 pub use exec::{EXEC_TIMEOUT, ExecOutput, Exit, MAX_OUTPUT, SHELL_COMMAND, ShellSession, command_argv, command_words};
 pub use forward::{ForwardStats, ForwardTarget, Forwarding};
 pub use gate::{check, run};
 pub use logs::stream_logs;
+pub use plan::shell_line;
 pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.
@@ -83,6 +87,19 @@ pub enum Action {
         /// `None` is the previous revision.
         to_revision: Option<i64>,
     },
+    /// `kubectl annotate --overwrite`: the `mosaic.dev/commit-*` annotations of the commit the workload runs.
+    AnnotateCommit { kind: WorkloadKind, namespace: String, name: String, commit: CommitAnnotation },
+    /// `kubectl patch`: `imagePullPolicy: Always` on `containers` (none: the policy is left alone) and a restart
+    /// stamp, in one strategic merge patch, so the pods are replaced and every node pulls the image again.
+    ForcePull {
+        kind: WorkloadKind,
+        namespace: String,
+        name: String,
+        containers: Vec<String>,
+        /// The `kubectl.kubernetes.io/restartedAt` value, fixed when the action is made so the plan shows
+        /// the exact patch that is sent.
+        restarted_at: String,
+    },
     /// `kubectl delete pod`.
     DeletePod {
         namespace: String,
@@ -135,6 +152,19 @@ pub struct ExecOptions {
     pub dry_run: bool,
     /// `fieldManager` on every mutating request.
     pub field_manager: &'static str,
+}
+
+impl Action {
+    /// A force pull stamped now.
+    pub fn force_pull(kind: WorkloadKind, namespace: &str, name: &str, containers: Vec<String>) -> Action {
+        Action::ForcePull {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            containers,
+            restarted_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }
+    }
 }
 
 impl Default for ExecOptions {

@@ -60,6 +60,20 @@ impl Action {
                     workload_patch(WorkloadKind::Deployment, namespace),
                 )
             }
+            Action::AnnotateCommit { kind, namespace, name, commit } => Plan::new(
+                kubectl(ctx, namespace, super::commit::annotate_args(*kind, name, commit)),
+                super::commit::annotate_summary(*kind, namespace, name, commit),
+                Danger::Safe,
+                true,
+                workload_patch(*kind, namespace),
+            ),
+            Action::ForcePull { kind, namespace, name, containers, restarted_at } => Plan::new(
+                kubectl(ctx, namespace, super::commit::force_pull_args(*kind, name, containers, restarted_at)),
+                super::commit::force_pull_summary(*kind, namespace, name, containers),
+                Danger::Caution(restart_reason(*kind).into()),
+                true,
+                workload_patch(*kind, namespace),
+            ),
             Action::DeletePod { namespace, name, grace_period, controller } => {
                 let mut verb = vec!["delete".to_string(), "pod".into(), name.clone()];
                 let mut how = String::new();
@@ -232,7 +246,7 @@ impl Plan {
 /// `argv` quoted for a POSIX shell by `shlex`, except plain flags and values (`--replicas=3`, `app:1.2`) that
 /// no shell expands after the command word: shlex quotes every `=`, which only matters before it.
 /// An argument with a NUL byte (which no process can receive) loses it.
-pub(crate) fn shell_line(argv: &[String]) -> String {
+pub fn shell_line(argv: &[String]) -> String {
     argv.iter()
         .map(|arg| {
             if is_plain(arg) {
