@@ -62,6 +62,18 @@ pub enum Command {
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
         output: String,
     },
+    /// Why does traffic not reach this Service? The network wizard's checks, headless (exit code 0 traffic
+    /// should flow, 2 a cause was found, 3 could not decide)
+    Diagnose {
+        /// svc/NAME
+        target: String,
+        /// The Service port to check, by number or name (default: every port)
+        #[arg(long)]
+        port: Option<String>,
+        /// text, markdown or json (see docs/json/diagnose.md)
+        #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
+        output: String,
+    },
     /// The record of what mosaic did: every action, its kubectl line and how it ended
     #[command(subcommand)]
     Transcript(TranscriptCommand),
