@@ -54,8 +54,9 @@ fn affected(u: &Unreadable, snap: &NetSnapshot) -> (&'static [StepId], &'static 
     }
 }
 
-/// Mark the steps that depend on what could not be read. Steps whose own reasoning already says "could not
-/// check" keep their reason and gain the server's words and the can-i line.
+/// Mark the steps that depend on what could not be read: a step that cannot say anything without it becomes
+/// could-not-check; a step that reads it as one source among others keeps its verdict. Both gain the server's
+/// words and the can-i line.
 pub fn note_unreadable(steps: &mut [Step], snap: &NetSnapshot, unreadable: &[Unreadable]) {
     for u in unreadable {
         let (blocked, noted) = affected(u, snap);
@@ -70,7 +71,8 @@ pub fn note_unreadable(steps: &mut [Step], snap: &NetSnapshot, unreadable: &[Unr
             {
                 step.kubectl.push(can_i.clone());
             }
-            if blocks && !matches!(step.verdict, Verdict::CouldNotCheck(_)) {
+            // A blocked step's own reasoning was about missing objects, not unreadable ones: replace it.
+            if blocks && !matches!(&step.verdict, Verdict::CouldNotCheck(r) if r.starts_with("cannot read")) {
                 let reason = format!("cannot read {}", u.what());
                 step.summary = format!("Could not check: {reason}.");
                 step.verdict = Verdict::CouldNotCheck(reason);
