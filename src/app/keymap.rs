@@ -315,8 +315,8 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Ctrl-d"], C::StopForward, "stop", "Stop the selected forward", "Port-forwards", X::Forwards, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the list (forwards keep running)", "Port-forwards", X::Forwards, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Port-forwards", X::Forwards, false),
-    bind(&["j", "Down"], C::Down, "next", "The next step (the diagnosis is last)", "Wizard", X::Wizard, true),
-    bind(&["k", "Up"], C::Up, "previous", "The previous step", "Wizard", X::Wizard, true),
+    bind(&["j", "Down"], C::Down, "next", "The next step (the diagnosis is last)", "Wizard", X::Wizard, false),
+    bind(&["k", "Up"], C::Up, "previous", "The previous step", "Wizard", X::Wizard, false),
     bind(
         &["Enter", "Space"],
         C::Expand,

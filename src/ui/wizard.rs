@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme::Theme;
@@ -26,16 +26,22 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &WizardPane, theme: &Theme) {
     let height = usize::from(area.height.saturating_sub(2));
     let (lines, position) = match &pane.stage {
         Stage::Loading => (
-            vec![Line::styled(
-                "Reading the Service, its pods, endpoints, NetworkPolicies, Ingresses and cluster DNS…",
+            styled(
+                wrap(
+                    "Reading the Service, its pods, endpoints, NetworkPolicies, Ingresses and cluster DNS…",
+                    width.saturating_sub(1),
+                    " ",
+                    " ",
+                ),
                 Style::default().fg(theme.status_pending),
-            )],
+            ),
             String::new(),
         ),
         Stage::Failed(why) => {
-            let mut lines = styled(wrap(why, width, "", ""), Style::default().fg(theme.status_error));
+            let mut lines =
+                styled(wrap(why, width.saturating_sub(1), " ", " "), Style::default().fg(theme.status_error));
             lines.push(Line::raw(""));
-            lines.push(Line::styled("r tries again · Esc closes", theme.muted()));
+            lines.push(Line::styled(" r tries again · Esc closes", theme.muted()));
             (lines, String::new())
         }
         Stage::Done(run) => done(run, width, height, theme),
@@ -194,7 +200,8 @@ fn diagnosis(run: &WizardRun, width: usize, theme: &Theme) -> Vec<Line<'static>>
 fn chooser_dialog<T>(frame: &mut Frame, area: Rect, pane: &WizardPane, chooser: &Chooser<T>, theme: &Theme) {
     let longest = chooser.items.iter().map(|(label, _)| label.width() + 4).max().unwrap_or(0);
     let width = (longest.max(chooser.prompt.width().min(60)) + 4).clamp(30, usize::from(area.width.saturating_sub(4)));
-    let inner = width.saturating_sub(2);
+    // Inside the border, one column of padding on each side.
+    let inner = width.saturating_sub(4);
     let mut lines = styled(wrap(&chooser.prompt, inner, "", ""), theme.dialog());
     lines.push(Line::raw(""));
     for (i, (label, _)) in chooser.items.iter().enumerate() {
@@ -216,6 +223,7 @@ fn chooser_dialog<T>(frame: &mut Frame, area: Rect, pane: &WizardPane, chooser: 
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(Span::styled(format!(" Network wizard · {} ", pane.title()), theme.title()))
+        .padding(Padding::horizontal(1))
         .style(theme.dialog());
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
