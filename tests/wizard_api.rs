@@ -99,7 +99,7 @@ impl Headless {
         })
         .await;
         match self.state.wizard.pane.as_ref().map(|p| &p.stage) {
-            Some(Stage::Done(run)) => run.clone(),
+            Some(Stage::Done(run)) => (**run).clone(),
             other => panic!("the wizard failed: {other:?}"),
         }
     }
@@ -242,6 +242,6 @@ async fn an_older_server_serves_endpointslices_as_v1beta1_and_they_are_read() {
 
     // A server that is gone is an error, with the Service named.
     sim.stop().await;
-    let err = mosaic::cluster::network::fetch_net_snapshot(&session, "shop", "storefront").await.err().expect("down");
+    let err = mosaic::cluster::network::fetch_net_snapshot(&session, "shop", "storefront").await.expect_err("down");
     assert!(err.to_string().starts_with("could not read Service storefront in namespace shop: "), "{err}");
 }

@@ -49,7 +49,7 @@ pub enum Stage {
     ChooseService(Chooser<ServiceChoice>),
     /// The Service has several ports: which one (or every one)?
     ChoosePort(Chooser<Option<PortRef>>),
-    Done(WizardRun),
+    Done(Box<WizardRun>),
     /// Nothing to walk through, and why.
     Failed(String),
 }
@@ -278,7 +278,7 @@ pub fn on_msg(state: &mut State, msg: WizardMsg, effects: &mut Vec<Effect>) {
         }
         WizardMsg::Report { id, result } if id == pane.id => {
             pane.stage = match *result {
-                Ok(report) => Stage::Done(WizardRun::new(report)),
+                Ok(report) => Stage::Done(Box::new(WizardRun::new(report))),
                 Err(why) => Stage::Failed(why),
             };
         }
