@@ -194,6 +194,15 @@ async fn from_a_deployment_and_through_the_port_chooser() {
     assert_eq!(run.report.diagnosis.step, Some(StepId::Selector));
     ui.key(KeyCode::Esc);
 
+    // mailer has no Service at all: the pane says so, and how to make one.
+    ui.select("mailer");
+    ui.key(KeyCode::Char('w'));
+    ui.until("the answer", |s| matches!(s.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Failed(_)))).await;
+    let Some(Stage::Failed(why)) = ui.state.wizard.pane.as_ref().map(|p| &p.stage) else { unreachable!() };
+    assert!(why.starts_with("No Service in shop routes to deployment mailer: none selects its pods' labels"), "{why}");
+    assert!(why.contains("kubectl -n shop expose deployment mailer --port PORT"), "{why}");
+    ui.key(KeyCode::Esc);
+
     // A second Service selecting storefront's pods, with two ports: choose the Service, then the port.
     sim.upsert(json!({
         "apiVersion": "v1", "kind": "Service",
