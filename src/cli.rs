@@ -10,6 +10,7 @@ Examples:
   mosaic -A --context prod        Every namespace of context prod
   mosaic --kubeconfig ./kc.yaml   Use another kubeconfig (KUBECONFIG with several files works too)
   mosaic demo                     Try mosaic on a built-in simulated cluster
+  mosaic diagnose svc/web -n shop Why does traffic not reach Service web? (exit 0 flows, 2 cause, 3 unsure)
   mosaic demo --serve             Only serve the simulated cluster, for kubectl and mosaic to share
 
 Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :ns NAME :ctx NAME :q),

@@ -199,7 +199,9 @@ fn diagnosis(run: &WizardRun, width: usize, theme: &Theme) -> Vec<Line<'static>>
 
 fn chooser_dialog<T>(frame: &mut Frame, area: Rect, pane: &WizardPane, chooser: &Chooser<T>, theme: &Theme) {
     let longest = chooser.items.iter().map(|(label, _)| label.width() + 4).max().unwrap_or(0);
-    let width = (longest.max(chooser.prompt.width().min(60)) + 4).clamp(30, usize::from(area.width.saturating_sub(4)));
+    // Never `clamp`: it panics when the area is narrower than the minimum.
+    let width =
+        (longest.max(chooser.prompt.width().min(60)) + 4).max(30).min(usize::from(area.width.saturating_sub(4)));
     // Inside the border, one column of padding on each side.
     let inner = width.saturating_sub(4);
     let mut lines = styled(wrap(&chooser.prompt, inner, "", ""), theme.dialog());
