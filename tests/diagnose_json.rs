@@ -146,6 +146,11 @@ fn the_broken_service_gets_its_cause_and_fix_in_every_format() {
     assert!(text.contains("has no port `8443`"), "{text}");
     let (status, _, _) = diagnose(&cluster, "admin", &["svc/storefront", "-n", "shop", "--port", "http"]);
     assert_eq!(status, 0);
+    // ledger is healthy, but a default-deny policy drops every connection to it.
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/ledger", "-n", "payments"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("FAIL 6. No NetworkPolicy drops the traffic"), "{text}");
+    assert!(text.contains("NetworkPolicy payments/default-deny-ingress"), "{text}");
     // A missing Service is a cause too; a bad target is a usage error (exit 1, nothing on stdout).
     let (status, text, _) = diagnose(&cluster, "admin", &["svc/nope", "-n", "shop"]);
     assert_eq!(status, 2);
