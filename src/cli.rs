@@ -10,6 +10,7 @@ Examples:
   mosaic -A --context prod        Every namespace of context prod
   mosaic --kubeconfig ./kc.yaml   Use another kubeconfig (KUBECONFIG with several files works too)
   mosaic demo                     Try mosaic on a built-in simulated cluster
+  mosaic diagnose svc/web -n shop Why does traffic not reach Service web? (exit 0 flows, 2 cause, 3 unsure)
   mosaic demo --serve             Only serve the simulated cluster, for kubectl and mosaic to share
 
 Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :ns NAME :ctx NAME :q),
@@ -59,6 +60,18 @@ pub enum Command {
         /// pod/NAME
         target: String,
         /// text, markdown or json
+        #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
+        output: String,
+    },
+    /// Why does traffic not reach this Service? The network wizard's checks, headless (exit code 0 traffic
+    /// should flow, 2 a cause was found, 3 could not decide)
+    Diagnose {
+        /// svc/NAME
+        target: String,
+        /// The Service port to check, by number or name (default: every port)
+        #[arg(long)]
+        port: Option<String>,
+        /// text, markdown or json (see docs/json/diagnose.md)
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
         output: String,
     },

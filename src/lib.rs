@@ -12,6 +12,7 @@ pub mod clipboard;
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod diagnose_cmd;
 pub mod explain_cmd;
 pub mod git;
 pub mod logging;

@@ -19,10 +19,14 @@ fn main() -> ExitCode {
         Err(e) => return fail(&format!("Could not start mosaic's runtime: {e}")),
     };
     let mut problem = false;
+    let mut exit_code: Option<u8> = None;
     let result = runtime.block_on(async {
         match cli.command {
             Some(Command::Explain { target, output }) => {
                 run_explain(&cli.global, &target, &output).await.map(|found| problem = found)
+            }
+            Some(Command::Diagnose { target, port, output }) => {
+                run_diagnose(&cli.global, &target, port.as_deref(), &output).await.map(|code| exit_code = Some(code))
             }
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
             Some(Command::Transcript(command)) => run_transcript(&cli.global, command).await,
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     // Watches and the demo server may still hold tasks; do not wait for them.
     runtime.shutdown_background();
     match result {
+        Ok(()) if let Some(code) = exit_code => ExitCode::from(code),
         Ok(()) if problem => ExitCode::from(2),
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("{e:#}")),
@@ -72,6 +77,27 @@ async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow:
         _ => print!("{}", mosaic::explain_cmd::text(&report)),
     }
     Ok(report.diagnosis.has_problem())
+}
+
+/// Prints the network diagnosis; the exit code is the outcome's (0, 2 or 3).
+async fn run_diagnose(global: &GlobalArgs, target: &str, port: Option<&str>, output: &str) -> anyhow::Result<u8> {
+    use mosaic::diagnose_cmd;
+    let name = diagnose_cmd::parse_target(target)?;
+    let port = port.map(diagnose_cmd::parse_port).transpose()?;
+    let options = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        namespace: global.namespace.clone(),
+    };
+    let session = connect(kubeconfig::resolve(&options)?).await?;
+    let namespace = session.target.namespace.clone();
+    let report = diagnose_cmd::report(&session, &namespace, &name, port, None).await?;
+    match output {
+        "json" => println!("{}", serde_json::to_string_pretty(&diagnose_cmd::json(&report))?),
+        "markdown" | "md" => print!("{}", diagnose_cmd::markdown(&report)),
+        _ => print!("{}", diagnose_cmd::text(&report)),
+    }
+    Ok(u8::try_from(report.exit_code()).unwrap_or(1))
 }
 
 async fn run_transcript(global: &GlobalArgs, command: TranscriptCommand) -> anyhow::Result<()> {

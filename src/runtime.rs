@@ -2,6 +2,7 @@
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
 mod exec;
 mod kinds;
+mod wizard;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -141,6 +142,7 @@ impl Runtime {
                 }
             }
             Effect::Exec(effect) => self.exec_effect(effect),
+            Effect::Wizard(effect) => self.wizard(effect),
             Effect::Quit => {
                 self.stop_all();
                 self.forwards.stop_all();

@@ -24,6 +24,10 @@ pub enum KeyContext {
     LogSearch,
     /// The list of port-forwards (`:pf`).
     Forwards,
+    /// The network wizard pane.
+    Wizard,
+    /// Choosing the wizard's Service or port.
+    WizardChoose,
 }
 
 impl KeyContext {
@@ -40,6 +44,8 @@ impl KeyContext {
             KeyContext::Logs => "Logs",
             KeyContext::LogSearch => "Searching the log (/)",
             KeyContext::Forwards => "Port-forwards (:pf)",
+            KeyContext::Wizard => "Network wizard (w)",
+            KeyContext::WizardChoose => "Choosing the wizard's Service or port",
         }
     }
 
@@ -103,6 +109,9 @@ pub enum Command {
     Open,
     /// Jump to the selected object's owner.
     Owner,
+    NetworkWizard,
+    Expand,
+    Rerun,
 }
 
 /// One row of the table.
@@ -166,6 +175,7 @@ const fn unhinted(binding: Binding) -> Binding {
 const DEPLOY: &[Kind] = &[Kind::Deployment];
 const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
+const SERVICE_OR_DEPLOY: &[Kind] = &[Kind::Service, Kind::Deployment];
 
 use Command as C;
 use KeyContext as X;
@@ -257,6 +267,14 @@ pub const KEYMAP: &[Binding] = &[
         POD_OR_SERVICE,
         true,
     )),
+    act(
+        &["w"],
+        C::NetworkWizard,
+        "network-wizard",
+        "Why does traffic not reach it? Check the Service step by step (a deployment: its Service)",
+        SERVICE_OR_DEPLOY,
+        false,
+    ),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -320,6 +338,30 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Ctrl-d"], C::StopForward, "stop", "Stop the selected forward", "Port-forwards", X::Forwards, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the list (forwards keep running)", "Port-forwards", X::Forwards, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Port-forwards", X::Forwards, false),
+    bind(&["j", "Down"], C::Down, "next", "The next step (the diagnosis is last)", "Wizard", X::Wizard, false),
+    bind(&["k", "Up"], C::Up, "previous", "The previous step", "Wizard", X::Wizard, false),
+    bind(
+        &["Enter", "Space"],
+        C::Expand,
+        "expand",
+        "Give the whole pane to the selected step's details, or show the list again",
+        "Wizard",
+        X::Wizard,
+        true,
+    ),
+    bind(&["c"], C::Copy, "copy", "Copy the step's kubectl commands, or the fix", "Wizard", X::Wizard, true),
+    bind(&["r"], C::Rerun, "re-run", "Read the cluster again and re-run the steps", "Wizard", X::Wizard, true),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Scroll the details down", "Wizard", X::Wizard, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Scroll the details up", "Wizard", X::Wizard, false),
+    bind(&["g", "Home"], C::Top, "first", "The first step", "Wizard", X::Wizard, false),
+    bind(&["G", "End"], C::Bottom, "diagnosis", "The diagnosis", "Wizard", X::Wizard, false),
+    bind(&["Esc", "q"], C::Back, "close", "Close the wizard", "Wizard", X::Wizard, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Wizard", X::Wizard, false),
+    bind(&["j", "Down"], C::Down, "down", "Next choice", "Wizard", X::WizardChoose, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous choice", "Wizard", X::WizardChoose, false),
+    bind(&["Enter"], C::Submit, "choose", "Use this one", "Wizard", X::WizardChoose, true),
+    bind(&["Esc", "q"], C::Cancel, "cancel", "Close the wizard", "Wizard", X::WizardChoose, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Wizard", X::WizardChoose, false),
     bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
@@ -345,6 +387,7 @@ pub fn parse_key(name: &str) -> Option<(KeyCode, KeyModifiers)> {
         "Home" => KeyCode::Home,
         "End" => KeyCode::End,
         "Backspace" => KeyCode::Backspace,
+        "Space" => KeyCode::Char(' '),
         k if k.chars().count() == 1 => KeyCode::Char(k.chars().next()?),
         _ => return None,
     };
@@ -467,6 +510,8 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Logs,
         KeyContext::LogSearch,
         KeyContext::Forwards,
+        KeyContext::Wizard,
+        KeyContext::WizardChoose,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

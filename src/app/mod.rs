@@ -17,6 +17,7 @@ pub mod palette;
 pub mod rows;
 pub mod state;
 pub mod update;
+pub mod wizard;
 
 pub use msg::{Data, Effect, Msg};
 pub use state::{ContextInfo, ListView, Mode, State};

@@ -88,6 +88,8 @@ pub enum Msg {
     },
     /// Exec history, port-forward changes, a shell's end.
     Exec(super::exec::ExecMsg),
+    /// The network wizard's Services and reports.
+    Wizard(super::wizard::WizardMsg),
 }
 
 /// Work for the runtime. The update function never does I/O itself.
@@ -131,5 +133,7 @@ pub enum Effect {
     StopLogs(u64),
     /// Exec history, a shell to hand the terminal to, a forward to stop.
     Exec(super::exec::ExecEffect),
+    /// Read what the network wizard needs (answered by `Msg::Wizard`).
+    Wizard(super::wizard::WizardEffect),
     Quit,
 }

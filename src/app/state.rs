@@ -213,6 +213,8 @@ pub struct State {
     pub next_log_stream: u64,
     /// Exec history of the open prompt, and the running port-forwards.
     pub exec: super::exec::ExecState,
+    /// The network wizard pane.
+    pub wizard: super::wizard::WizardState,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -254,6 +256,7 @@ impl State {
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),
+            wizard: Default::default(),
         }
     }
 

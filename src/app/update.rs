@@ -41,6 +41,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.switching = None;
             // The runtime stopped the old context's log stream with everything else.
             state.logs = None;
+            state.wizard.pane = None;
             state.flash(format!("Switched to context {}", info.context), false);
             if let Scope::Namespace(_) = state.scope {
                 state.scope = Scope::Namespace(info.namespace.clone());
@@ -83,6 +84,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs { stream, update } => super::logs::on_update(state, stream, update),
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
+        Msg::Wizard(msg) => super::wizard::on_msg(state, msg, &mut effects),
     }
     ensure_watches(state, &mut effects);
     ensure_access(state, &mut effects);
@@ -192,6 +194,9 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.wizard.pane.is_some() => {
+            super::wizard::key_context(&state.wizard).unwrap_or(KeyContext::Wizard)
+        }
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.logs.is_some() => KeyContext::Logs,
@@ -248,6 +253,12 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             None => {}
         },
         KeyContext::LogSearch => super::logs::on_search_key(state, key, command),
+        KeyContext::Wizard | KeyContext::WizardChoose => match command {
+            Some(Command::Palette) => open_palette(state, effects),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(command) => super::wizard::on_command(state, command, effects),
+            None => {}
+        },
         KeyContext::Forwards => match command {
             Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
@@ -291,6 +302,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Exec | Command::Shell | Command::PortForward => super::exec::on_list_command(state, command, effects),
         Command::Owner => super::browse::jump_to_owner(state),
         Command::Open => on_enter(state, effects),
+        Command::NetworkWizard => super::wizard::open(state, effects),
         _ => {}
     }
 }

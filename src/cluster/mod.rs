@@ -5,6 +5,7 @@ pub mod errors;
 pub mod kinds;
 pub mod kubeconfig;
 pub mod logs;
+pub mod network;
 pub mod rbac;
 pub mod resources;
 pub mod scope;

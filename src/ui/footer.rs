@@ -33,6 +33,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
             None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),
             None if state.logs.is_some() => hint_line(KeyContext::Logs, None, theme),
+            None if state.wizard.pane.is_some() => {
+                hint_line(crate::app::wizard::key_context(&state.wizard).unwrap_or(KeyContext::Wizard), None, theme)
+            }
             None => hint_line(KeyContext::List, Some(state.view.kind), theme),
         },
     };

@@ -10,12 +10,14 @@ pub mod policy;
 pub mod snapshot;
 pub mod step;
 pub mod steps;
+pub mod unreadable;
 
 pub use diagnosis::{Diagnosis, Outcome, diagnose};
 pub use policy::{Decision, Destination, Peer, PortRef, evaluate};
 pub use snapshot::{NetSnapshot, Question, endpoint_slice_from_v1beta1};
 pub use step::{Cause, Evidence, Step, StepId, Verdict};
 pub use steps::run_static_steps;
+pub use unreadable::{Unreadable, note_unreadable};
 
 #[cfg(test)]
 mod demo_tests;

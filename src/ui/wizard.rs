@@ -1,0 +1,326 @@
+//! The network wizard pane: the steps as a list with their verdict badges, the selected (or opened) step's
+//! details under it, and the diagnosis last. Text wraps to the pane's width; the view follows the selection.
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::theme::Theme;
+use crate::analysis::Health;
+use crate::analysis::network::{Outcome, Step, Verdict};
+use crate::app::wizard::{Chooser, Stage, WizardPane, WizardRun};
+
+/// Where details start, under a step's title.
+const INDENT: usize = 1;
+
+pub fn render(frame: &mut Frame, area: Rect, pane: &WizardPane, theme: &Theme) {
+    match &pane.stage {
+        Stage::ChooseService(chooser) => return chooser_dialog(frame, area, pane, chooser, theme),
+        Stage::ChoosePort(chooser) => return chooser_dialog(frame, area, pane, chooser, theme),
+        _ => {}
+    }
+    frame.render_widget(Clear, area);
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let height = usize::from(area.height.saturating_sub(2));
+    let (lines, position) = match &pane.stage {
+        Stage::Loading => (
+            styled(
+                wrap(
+                    "Reading the Service, its pods, endpoints, NetworkPolicies, Ingresses and cluster DNS…",
+                    width.saturating_sub(1),
+                    " ",
+                    " ",
+                ),
+                Style::default().fg(theme.status_pending),
+            ),
+            String::new(),
+        ),
+        Stage::Failed(why) => {
+            let mut lines =
+                styled(wrap(why, width.saturating_sub(1), " ", " "), Style::default().fg(theme.status_error));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(" r tries again · Esc closes", theme.muted()));
+            (lines, String::new())
+        }
+        Stage::Done(run) => done(run, width, height, theme),
+        Stage::ChooseService(_) | Stage::ChoosePort(_) => (Vec::new(), String::new()),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(format!(" Network wizard · {} ", pane.title()), theme.title()))
+        .title_bottom(position)
+        .style(Style::default().bg(theme.background).fg(theme.foreground));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The list of steps with their badges, a rule, then the selected item's details from `run.scroll` on; or,
+/// zoomed (or when the pane is too short for both), the details alone under the item's title.
+fn done(run: &WizardRun, width: usize, height: usize, theme: &Theme) -> (Vec<Line<'static>>, String) {
+    // Text keeps one column off the right border, as the badges do.
+    let text = width.saturating_sub(1);
+    let details = match run.report.steps.get(run.selected) {
+        Some(step) => step_details(step, text, theme),
+        None => diagnosis(run, text, theme),
+    };
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let list_fits = height >= run.items() + 6;
+    if run.zoomed || !list_fits {
+        lines.push(item_header(run, run.selected, width, theme));
+    } else {
+        lines.extend((0..run.items()).map(|item| item_header(run, item, width, theme)));
+        lines.push(Line::styled("─".repeat(width), theme.border(false)));
+    }
+    let room = height.saturating_sub(lines.len());
+    let top = run.scroll.min(details.len().saturating_sub(room));
+    let more = details.len() > top + room;
+    lines.extend(details.into_iter().skip(top).take(room));
+    let which = if run.is_diagnosis(run.selected) {
+        " diagnosis ".to_string()
+    } else {
+        format!(" step {} of {} ", run.selected + 1, run.report.steps.len())
+    };
+    let position = if more { format!("{which}· PgDn for more ") } else { which };
+    (lines, position)
+}
+
+fn item_header(run: &WizardRun, item: usize, width: usize, theme: &Theme) -> Line<'static> {
+    let selected = item == run.selected;
+    match run.report.steps.get(item) {
+        Some(step) => {
+            let (badge, health) = step_badge(&step.verdict);
+            header(&format!("{}. {}", item + 1, step.title), badge, health, selected, width, theme)
+        }
+        None => {
+            let (badge, health) = outcome_badge(run.report.diagnosis.outcome);
+            header("Diagnosis", badge, health, selected, width, theme)
+        }
+    }
+}
+
+/// `▸ 2. The selector matches the app's pods ………… ✗ fail`: the title cut to leave room for the badge.
+fn header(title: &str, badge: &str, health: Health, selected: bool, width: usize, theme: &Theme) -> Line<'static> {
+    let marker = if selected { "▸ " } else { "  " };
+    // One column stays free at the right edge, off the border.
+    let width = width.saturating_sub(1);
+    let room = width.saturating_sub(badge.width() + 1 + marker.width());
+    let title = cut(title, room);
+    let gap = width.saturating_sub(marker.width() + title.width() + badge.width());
+    let text_style = if selected { theme.selection() } else { Style::default().fg(theme.foreground) };
+    Line::from(vec![
+        Span::styled(format!("{marker}{title}{}", " ".repeat(gap.max(1))), text_style),
+        Span::styled(badge.to_string(), theme.status(health)),
+    ])
+}
+
+fn step_badge(v: &Verdict) -> (&'static str, Health) {
+    match v {
+        Verdict::Pass => ("✓ pass", Health::Ok),
+        Verdict::Fail => ("✗ fail", Health::Error),
+        Verdict::Warn => ("! warn", Health::Warning),
+        Verdict::CouldNotCheck(_) => ("? could not check", Health::Pending),
+    }
+}
+
+fn outcome_badge(outcome: Outcome) -> (&'static str, Health) {
+    match outcome {
+        Outcome::TrafficShouldFlow => ("✓ traffic should flow", Health::Ok),
+        Outcome::CauseFound => ("✗ cause found", Health::Error),
+        Outcome::Undecided => ("? could not decide", Health::Pending),
+    }
+}
+
+/// What the step found, why it matters, what was read, the fix, the commands and the docs.
+fn step_details(step: &Step, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let (label, fg, command) = (theme.muted(), Style::default().fg(theme.foreground), theme.command());
+    let inner = pad(INDENT + 2);
+    let bold = fg.add_modifier(Modifier::BOLD);
+    let mut out = styled(wrap(&step.summary, width, &pad(INDENT), &pad(INDENT)), bold);
+    if let Verdict::CouldNotCheck(reason) = &step.verdict
+        && !step.summary.contains(reason.as_str())
+    {
+        out.extend(styled(wrap(&format!("Could not check: {reason}"), width, &pad(INDENT), &pad(INDENT)), label));
+    }
+    out.push(Line::styled(format!("{}Why it matters", pad(INDENT)), label));
+    out.extend(styled(wrap(&step.why, width, &inner, &inner), fg));
+    if !step.checked.is_empty() {
+        out.push(Line::styled(format!("{}What it checked", pad(INDENT)), label));
+        for e in &step.checked {
+            out.extend(styled(wrap(&format!("{}: {}", e.field, e.value), width, &inner, &pad(INDENT + 4)), fg));
+        }
+    }
+    if let Some(cause) = &step.cause {
+        out.push(Line::styled(format!("{}Fix", pad(INDENT)), label));
+        out.extend(styled(wrap(&cause.fix, width, &inner, &inner), Style::default().fg(theme.status_warning)));
+        if let Some(cmd) = &cause.command {
+            out.extend(styled(wrap(&format!("$ {cmd}"), width, &inner, &pad(INDENT + 4)), command));
+        }
+    }
+    if !step.kubectl.is_empty() {
+        out.push(Line::styled(format!("{}Check it yourself (c copies)", pad(INDENT)), label));
+        for k in &step.kubectl {
+            out.extend(styled(wrap(&format!("$ {k}"), width, &inner, &pad(INDENT + 4)), command));
+        }
+    }
+    out.extend(styled(wrap(&format!("Docs: {}", step.doc_url), width, &pad(INDENT), &pad(INDENT + 6)), theme.accent()));
+    out
+}
+
+fn diagnosis(run: &WizardRun, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let d = &run.report.diagnosis;
+    let indent = pad(INDENT);
+    let mut out = styled(
+        wrap(&d.root_cause, width, &indent, &indent),
+        Style::default().fg(theme.foreground).add_modifier(Modifier::BOLD),
+    );
+    if !d.fix.is_empty() {
+        out.extend(styled(
+            wrap(&format!("Fix: {}", d.fix), width, &indent, &pad(INDENT + 5)),
+            Style::default().fg(theme.status_warning),
+        ));
+    }
+    if let Some(cmd) = &d.command {
+        out.extend(styled(wrap(&format!("$ {cmd}"), width, &indent, &pad(INDENT + 2)), theme.command()));
+        if run.is_diagnosis(run.selected) {
+            out.push(Line::styled(format!("{indent}c copies the command"), theme.muted()));
+        }
+    }
+    for also in &d.also {
+        out.extend(styled(wrap(&format!("Also: {also}"), width, &indent, &pad(INDENT + 6)), theme.muted()));
+    }
+    for url in &d.further_reading {
+        out.extend(styled(wrap(&format!("Read: {url}"), width, &indent, &pad(INDENT + 6)), theme.accent()));
+    }
+    out
+}
+
+fn chooser_dialog<T>(frame: &mut Frame, area: Rect, pane: &WizardPane, chooser: &Chooser<T>, theme: &Theme) {
+    let longest = chooser.items.iter().map(|(label, _)| label.width() + 4).max().unwrap_or(0);
+    // Never `clamp`: it panics when the area is narrower than the minimum.
+    let width =
+        (longest.max(chooser.prompt.width().min(60)) + 4).max(30).min(usize::from(area.width.saturating_sub(4)));
+    // Inside the border, one column of padding on each side.
+    let inner = width.saturating_sub(4);
+    let mut lines = styled(wrap(&chooser.prompt, inner, "", ""), theme.dialog());
+    lines.push(Line::raw(""));
+    for (i, (label, _)) in chooser.items.iter().enumerate() {
+        let selected = i == chooser.selected;
+        let text = format!("{}{}", if selected { "▸ " } else { "  " }, cut(label, inner.saturating_sub(2)));
+        let style = if selected { theme.selection() } else { theme.dialog() };
+        lines.push(Line::styled(format!("{text}{}", " ".repeat(inner.saturating_sub(text.width()))), style));
+    }
+    let height = (lines.len() + 2).min(usize::from(area.height));
+    let rect = Rect {
+        x: area.x + (area.width.saturating_sub(width as u16)) / 2,
+        y: area.y + (area.height.saturating_sub(height as u16)) / 2,
+        width: width as u16,
+        height: height as u16,
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(format!(" Network wizard · {} ", pane.title()), theme.title()))
+        .padding(Padding::horizontal(1))
+        .style(theme.dialog());
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+fn styled(rows: Vec<String>, style: Style) -> Vec<Line<'static>> {
+    rows.into_iter().map(|r| Line::styled(r, style)).collect()
+}
+
+fn pad(n: usize) -> String {
+    " ".repeat(n)
+}
+
+/// `text` cut to `width` columns, with `…` when something was cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Word-wrapped to `width` columns: the first row starts with `first`, the others with `rest`. A word longer
+/// than any row (a URL, a JSON patch) is broken where the row ends.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = first.to_string();
+    // The width of the current row's prefix, and whether anything follows it yet.
+    let (mut base, mut empty) = (first.width(), true);
+    for word in text.split_whitespace() {
+        let sep = usize::from(!empty);
+        if row.width() + sep + word.width() <= width {
+            if !empty {
+                row.push(' ');
+            }
+            row.push_str(word);
+            empty = false;
+            continue;
+        }
+        if rest.width() + word.width() <= width && !empty {
+            rows.push(std::mem::replace(&mut row, rest.to_string()));
+            (base, empty) = (rest.width(), false);
+            row.push_str(word);
+            continue;
+        }
+        if !empty {
+            row.push(' ');
+        }
+        for c in word.chars() {
+            if row.width() + c.width().unwrap_or(0) > width && row.width() > base {
+                rows.push(std::mem::replace(&mut row, rest.to_string()));
+                base = rest.width();
+            }
+            row.push(c);
+        }
+        empty = false;
+    }
+    rows.push(row);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_between_words_and_indents_continuations() {
+        let rows = wrap("the quick brown fox jumps over the lazy dog", 16, "  ", "    ");
+        assert_eq!(rows, ["  the quick", "    brown fox", "    jumps over", "    the lazy dog"]);
+        for r in &rows {
+            assert!(r.width() <= 16, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn wrap_breaks_a_word_longer_than_the_row() {
+        let rows = wrap("$ kubectl patch -p '{\"spec\":{\"selector\":{\"app\":\"payments-api\"}}}'", 20, "", "  ");
+        assert!(rows.iter().all(|r| r.width() <= 20), "{rows:?}");
+        let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join("");
+        assert!(joined.contains("payments-api"), "{rows:?}");
+        assert_eq!(wrap("", 10, "  ", ""), ["  "]);
+    }
+
+    #[test]
+    fn cut_leaves_room_for_the_ellipsis() {
+        assert_eq!(cut("The selector matches", 10), "The selec…");
+        assert_eq!(cut("short", 10), "short");
+    }
+}

@@ -1,0 +1,161 @@
+//! `mosaic diagnose` as a script runs it: the real binary against the simulated demo shop. Its exit codes on a
+//! healthy, a broken and a half-readable Service, and its JSON checked against the schema in
+//! `docs/json/diagnose.md`: every documented field present with its type, and no field left undocumented.
+mod support;
+
+use std::collections::BTreeMap;
+
+use mosaic::sim::Scenario;
+use serde_json::Value;
+use support::cluster::Cluster;
+use support::pty::Sandbox;
+
+const SCHEMA: &str = include_str!("../docs/json/diagnose.md");
+
+/// `mosaic --kubeconfig … diagnose ARGS` as `user`: (exit code, stdout, stderr).
+fn diagnose(cluster: &Cluster, user: &str, args: &[&str]) -> (i32, String, String) {
+    let sandbox = Sandbox::new();
+    let kubeconfig = cluster.kubeconfig(user, "shop").display().to_string();
+    let mut all = vec!["--kubeconfig", kubeconfig.as_str(), "diagnose"];
+    all.extend_from_slice(args);
+    let out = sandbox.command(&all, &[]).output().expect("mosaic runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The documented fields: path → allowed JSON types.
+fn schema() -> BTreeMap<String, Vec<String>> {
+    SCHEMA
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let path = cells[1].trim_matches('`').to_string();
+            let types = cells[2].split(" or ").map(|t| t.trim().to_string()).collect();
+            (path, types)
+        })
+        .collect()
+}
+
+fn type_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Every value in the document by its schema path (`steps[].checked[].field`).
+fn walk<'a>(v: &'a Value, path: &str, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let p = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                out.push((p.clone(), child));
+                walk(child, &p, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                let p = format!("{path}[]");
+                out.push((p.clone(), item));
+                walk(item, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The schema's complaints about one document; the paths it showed are added to `seen`.
+fn check(doc: &Value, schema: &BTreeMap<String, Vec<String>>, seen: &mut BTreeMap<String, usize>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut values = Vec::new();
+    walk(doc, "", &mut values);
+    for (path, value) in &values {
+        *seen.entry(path.clone()).or_default() += 1;
+        match schema.get(path) {
+            None => problems.push(format!("`{path}` is not documented")),
+            Some(types) if !types.iter().any(|t| t == type_of(value)) => {
+                problems.push(format!("`{path}` is {} but documented as {}", type_of(value), types.join(" or ")))
+            }
+            Some(_) => {}
+        }
+    }
+    // Every documented field of every object that is there.
+    for path in schema.keys().filter(|p| !p.ends_with("[]")) {
+        let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
+        let parents: Vec<&Value> = if parent.is_empty() {
+            vec![doc]
+        } else {
+            values.iter().filter(|(p, _)| p == parent).map(|(_, v)| *v).collect()
+        };
+        for object in parents.iter().filter_map(|v| v.as_object()) {
+            if !object.contains_key(key) {
+                problems.push(format!("`{path}` is missing"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn exit_codes_and_json_follow_the_documented_schema() {
+    let cluster = Cluster::start(Scenario::demo());
+    let schema = schema();
+    assert!(schema.len() > 30, "the schema table parses: {schema:?}");
+    let mut seen = BTreeMap::new();
+    let runs = [
+        ("admin", "svc/storefront", 0, "traffic-should-flow"),
+        ("admin", "svc/payments-api", 2, "cause-found"),
+        // dev may not read NetworkPolicies, Ingresses, EndpointSlices, namespaces or kube-system.
+        ("dev", "svc/storefront", 3, "undecided"),
+    ];
+    for (user, target, code, outcome) in runs {
+        let (status, stdout, stderr) = diagnose(&cluster, user, &[target, "-n", "shop", "-o", "json"]);
+        assert_eq!(status, code, "{user} {target}: {stderr}\n{stdout}");
+        let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{target}: {e}\n{stdout}"));
+        assert_eq!(doc["outcome"], outcome, "{target}");
+        assert_eq!(doc["exit_code"], code, "{target}");
+        let problems = check(&doc, &schema, &mut seen);
+        assert!(problems.is_empty(), "{user} {target}:\n{}", problems.join("\n"));
+    }
+    let never: Vec<&String> = schema.keys().filter(|p| !seen.contains_key(*p)).collect();
+    assert!(never.is_empty(), "documented fields no run showed, so untested: {never:?}");
+}
+
+#[test]
+fn the_broken_service_gets_its_cause_and_fix_in_every_format() {
+    let cluster = Cluster::start(Scenario::demo());
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/payments-api", "-n", "shop"]);
+    assert_eq!(status, 2);
+    assert!(text.starts_with("service shop/payments-api: Cause found"), "{text}");
+    assert!(text.contains("FAIL 2. The selector matches the app's pods"), "{text}");
+    assert!(text.contains("Fix: Set `spec.selector` of Service `payments-api` to `app=payments-api`."), "{text}");
+    let (status, md, _) = diagnose(&cluster, "admin", &["svc/payments-api", "-n", "shop", "-o", "markdown"]);
+    assert_eq!(status, 2);
+    assert!(md.contains("```sh\nkubectl --context sim-admin -n shop patch service payments-api"), "{md}");
+    // A port the Service does not have is the cause; a port by name is accepted.
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/storefront", "-n", "shop", "--port", "8443"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("has no port `8443`"), "{text}");
+    let (status, _, _) = diagnose(&cluster, "admin", &["svc/storefront", "-n", "shop", "--port", "http"]);
+    assert_eq!(status, 0);
+    // ledger is healthy, but a default-deny policy drops every connection to it.
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/ledger", "-n", "payments"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("FAIL 6. No NetworkPolicy drops the traffic"), "{text}");
+    assert!(text.contains("NetworkPolicy payments/default-deny-ingress"), "{text}");
+    // A missing Service is a cause too; a bad target is a usage error (exit 1, nothing on stdout).
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/nope", "-n", "shop"]);
+    assert_eq!(status, 2);
+    assert!(text.contains("There is no Service `nope` in namespace `shop`"), "{text}");
+    let (status, stdout, stderr) = diagnose(&cluster, "admin", &["deploy/storefront", "-n", "shop"]);
+    assert_eq!((status, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("mosaic diagnose takes svc/NAME"), "{stderr}");
+}

@@ -1,0 +1,240 @@
+//! Tier 2 for the network wizard pane: snapshots of each state (loading, the port chooser, the steps with the
+//! failing one selected, the diagnosis) at 80x24 and 120x40, driven through `update` with the real keys, and
+//! the verdict badges' colours.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use k8s_openapi::api::core::v1::Service;
+use mosaic::analysis::network::{NetSnapshot, PortRef, Question, StepId, diagnose, run_static_steps};
+use mosaic::app::state::ListView;
+use mosaic::app::wizard::{Stage, WizardEffect, WizardMsg};
+use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
+use mosaic::cluster::{Kind, Scope, WatchState, WatchUpdate};
+use mosaic::diagnose_cmd::Report;
+use mosaic::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use serde_json::{Value, json};
+
+fn now() -> jiff::Timestamp {
+    "2026-11-22T03:35:00Z".parse().expect("timestamp")
+}
+
+fn service(name: &str, ports: Value) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": name, "namespace": "shop", "uid": format!("uid-{name}"),
+                     "creationTimestamp": "2026-11-20T03:35:00Z", "labels": {"app": name}},
+        "spec": {"type": "ClusterIP", "clusterIP": "10.96.14.7", "selector": {"tier": "payments"}, "ports": ports}
+    })
+}
+
+fn services() -> Vec<Service> {
+    [
+        service("payments-api", json!([{"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}])),
+        service(
+            "web",
+            json!([
+                {"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+                {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}
+            ]),
+        ),
+    ]
+    .into_iter()
+    .map(|v| serde_json::from_value(v).expect("service"))
+    .collect()
+}
+
+fn pod(name: &str, namespace: &str, labels: Value, ip: &str, port: Value) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels, "uid": format!("uid-{name}"),
+                     "creationTimestamp": "2026-11-21T03:35:00Z"},
+        "spec": {"containers": [{"name": "app", "image": "app:1", "ports": port}]},
+        "status": {
+            "phase": "Running", "podIP": ip, "startTime": "2026-11-21T03:35:00Z",
+            "conditions": [{"type": "Ready", "status": "True"}, {"type": "ContainersReady", "status": "True"}],
+            "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0, "image": "app:1",
+                                   "imageID": "", "state": {"running": {"startedAt": "2026-11-21T03:35:00Z"}}}]
+        }
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).expect("object")
+}
+
+/// The broken payments-api as the wizard reads it: its selector wants `tier=payments`, the pods carry
+/// `app=payments-api`.
+fn report() -> Report {
+    let mut snap = NetSnapshot::new("shop", "payments-api", now());
+    snap.context = Some("sim-admin".into());
+    snap.service = Some(services().remove(0));
+    let https = json!([{"name": "https", "containerPort": 8443, "protocol": "TCP"}]);
+    snap.pods = vec![
+        parse(pod(
+            "payments-api-5fbcbbf784-4n2br",
+            "shop",
+            json!({"app": "payments-api"}),
+            "10.244.1.7",
+            https.clone(),
+        )),
+        parse(pod("payments-api-5fbcbbf784-j6cwq", "shop", json!({"app": "payments-api"}), "10.244.2.9", https)),
+    ];
+    snap.endpoints = Some(vec![parse(json!({"metadata": {"name": "payments-api", "namespace": "shop"}}))]);
+    snap.endpoint_slices = Some(Vec::new());
+    snap.policies = Some(Vec::new());
+    snap.namespaces = Some(vec![parse(json!({"metadata": {"name": "shop"}}))]);
+    snap.ingresses = Some(Vec::new());
+    let dns = json!([{"name": "dns", "containerPort": 53, "protocol": "UDP"}]);
+    snap.dns_pods = Some(vec![
+        parse(pod(
+            "coredns-775d4fd869-4qb22",
+            "kube-system",
+            json!({"k8s-app": "kube-dns"}),
+            "10.244.0.2",
+            dns.clone(),
+        )),
+        parse(pod("coredns-775d4fd869-rfgdf", "kube-system", json!({"k8s-app": "kube-dns"}), "10.244.0.3", dns)),
+    ]);
+    let question = Question { port: Some(PortRef::Number(443)), ..Question::default() };
+    let steps = run_static_steps(&snap, &question);
+    let diagnosis = diagnose(&steps);
+    Report {
+        context: "sim-admin".into(),
+        namespace: "shop".into(),
+        service: "payments-api".into(),
+        port: Some(PortRef::Number(443)),
+        steps,
+        unreadable: Vec::new(),
+        diagnosis,
+    }
+}
+
+/// The Services list of namespace shop, with the cursor on `name`.
+fn services_view(name: &str) -> State {
+    let info = ContextInfo {
+        context: "sim-admin".into(),
+        user: "admin".into(),
+        server: "https://127.0.0.1:6443".into(),
+        server_version: "v1.33.1".into(),
+        namespace: "shop".into(),
+        contexts: vec!["sim-admin".into(), "sim-dev".into()],
+        demo: true,
+        readonly: false,
+    };
+    let scope = Scope::Namespace("shop".into());
+    let mut state = State::new(info, scope.clone(), now());
+    state.view = ListView::new(Kind::Service);
+    for data in [
+        Data::Services(WatchUpdate::State(WatchState::Live)),
+        Data::Services(WatchUpdate::Page { items: services(), first: true, last: true }),
+    ] {
+        let epoch = state.epoch;
+        update(&mut state, Msg::Data { epoch, scope: scope.clone(), data });
+    }
+    let at = state.index.keys.iter().position(|(_, n)| n == name).expect("the service is listed");
+    state.select(at);
+    state
+}
+
+fn key(state: &mut State, c: char) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+}
+
+fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
+    update(state, Msg::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    let theme = Theme::default();
+    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The wizard on payments-api with its report in: it opens on the failing selector step.
+fn with_report() -> State {
+    let mut state = services_view("payments-api");
+    let effects = key(&mut state, 'w');
+    let id = match effects.as_slice() {
+        [Effect::Wizard(WizardEffect::Run { id, service, port, .. })] => {
+            assert_eq!((service.as_str(), port), ("payments-api", &Some(PortRef::Number(443))));
+            *id
+        }
+        other => panic!("w runs the wizard for the only port: {other:?}"),
+    };
+    update(&mut state, Msg::Wizard(WizardMsg::Report { id, result: Box::new(Ok(report())) }));
+    state
+}
+
+#[test]
+fn wizard_loading() {
+    let mut state = services_view("payments-api");
+    key(&mut state, 'w');
+    assert!(matches!(state.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Loading)));
+    insta::assert_snapshot!("wizard_loading_80x24", text(&draw(&mut state, 80, 24)));
+    insta::assert_snapshot!("wizard_loading_120x40", text(&draw(&mut state, 120, 40)));
+}
+
+#[test]
+fn wizard_port_chooser() {
+    let mut state = services_view("web");
+    assert!(key(&mut state, 'w').is_empty(), "nothing is read before the port is chosen");
+    key(&mut state, 'j');
+    insta::assert_snapshot!("wizard_port_chooser_80x24", text(&draw(&mut state, 80, 24)));
+    insta::assert_snapshot!("wizard_port_chooser_120x40", text(&draw(&mut state, 120, 40)));
+    let effects = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Wizard(WizardEffect::Run { port: Some(PortRef::Number(9090)), .. })]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn wizard_steps_with_the_failing_one_selected() {
+    let mut state = with_report();
+    let Some(Stage::Done(run)) = state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
+    assert_eq!(run.report.steps[run.selected].id, StepId::Selector);
+    let small = draw(&mut state, 80, 24);
+    insta::assert_snapshot!("wizard_steps_80x24", text(&small));
+    insta::assert_snapshot!("wizard_steps_120x40", text(&draw(&mut state, 120, 40)));
+    // The badges carry the theme's status colours.
+    let theme = Theme::default();
+    let screen = text(&small);
+    for (badge, colour) in [("✗ fail", theme.status_error), ("✓ pass", theme.status_ok)] {
+        let (row, line) = screen.lines().enumerate().find(|(_, l)| l.contains(badge)).expect("badge shown");
+        let col = line[..line.find(badge).expect("badge")].chars().count() as u16;
+        assert_eq!(small[(col, row as u16)].fg, colour, "{badge} on row {row}");
+    }
+}
+
+#[test]
+fn wizard_diagnosis() {
+    let mut state = with_report();
+    key(&mut state, 'G');
+    insta::assert_snapshot!("wizard_diagnosis_80x24", text(&draw(&mut state, 80, 24)));
+    insta::assert_snapshot!("wizard_diagnosis_120x40", text(&draw(&mut state, 120, 40)));
+    // c copies the fix; Esc closes.
+    let effects = key(&mut state, 'c');
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy(cmd)] if cmd.starts_with("kubectl --context sim-admin -n shop patch service payments-api")),
+        "{effects:?}"
+    );
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(state.wizard.pane.is_none());
+}
+
+#[test]
+fn a_late_answer_of_an_older_run_is_ignored() {
+    let mut state = with_report();
+    let effects = key(&mut state, 'r');
+    assert!(matches!(effects.as_slice(), [Effect::Wizard(WizardEffect::Run { .. })]), "r re-runs: {effects:?}");
+    let stale = Msg::Wizard(WizardMsg::Report { id: 1, result: Box::new(Err("old".into())) });
+    update(&mut state, stale);
+    assert!(matches!(state.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Loading)));
+}

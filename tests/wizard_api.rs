@@ -1,0 +1,256 @@
+//! Tier 3 for the network wizard: the app loop and the runtime, headless, against the simulated demo shop.
+//! The whole wizard from a key on a row to the diagnosis, as admin and as dev (who may not read some kinds and
+//! gets could-not-check steps, not failures), from a Deployment, through the port chooser, a re-run after a
+//! fix, and the v1beta1 EndpointSlices of an older server.
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mosaic::analysis::network::{Outcome, PortRef, StepId, Verdict};
+use mosaic::app::state::ListView;
+use mosaic::app::wizard::{Stage, WizardRun};
+use mosaic::app::{Msg, State, update};
+use mosaic::cluster::{ConnectOptions, Kind, Session, WatchState, connect, kubeconfig};
+use mosaic::runtime::{Runtime, context_info};
+use mosaic::sim::{Flavour, Scenario, SimHandle, SimOptions, SimServer};
+use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+struct Headless {
+    state: State,
+    runtime: Runtime,
+    rx: UnboundedReceiver<Msg>,
+    _dir: tempfile::TempDir,
+}
+
+async fn sim(flavour: Flavour) -> SimHandle {
+    SimServer::start(Scenario::demo(), SimOptions { flavour, ..SimOptions::default() }).await.expect("sim starts")
+}
+
+async fn session(sim: &SimHandle, user: &str, dir: &tempfile::TempDir) -> Session {
+    let path = dir.path().join(format!("kubeconfig-{user}"));
+    sim.write_kubeconfig(&path, user, "shop").expect("kubeconfig");
+    let target =
+        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
+    connect(target).await.expect("connects")
+}
+
+/// mosaic on namespace shop as `user`, showing the list of `kind`.
+async fn open(sim: &SimHandle, user: &str, kind: Kind) -> Headless {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = session(sim, user, &dir).await;
+    let info = context_info(&session, true);
+    let scope = mosaic::cluster::Scope::Namespace(info.namespace.clone());
+    let mut state = State::new(info, scope, jiff::Timestamp::now());
+    state.view = ListView::new(kind);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let runtime = Runtime::new(session, tx, true);
+    let mut ui = Headless { state, runtime, rx, _dir: dir };
+    ui.send(Msg::Resize(120, 40));
+    ui.until("the list", |s| s.view_synced() && s.view_states().iter().all(|(_, w)| *w == WatchState::Live)).await;
+    ui
+}
+
+impl Headless {
+    fn send(&mut self, msg: Msg) {
+        for effect in update(&mut self.state, msg) {
+            self.runtime.execute(effect);
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    async fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(&self.state) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(msg)) => self.send(msg),
+                _ => panic!("timed out waiting for {what}; wizard: {:#?}", self.state.wizard.pane),
+            }
+        }
+    }
+
+    async fn settle(&mut self, millis: u64) {
+        let deadline = Instant::now() + Duration::from_millis(millis);
+        while let Ok(Some(msg)) =
+            tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), self.rx.recv()).await
+        {
+            self.send(msg);
+        }
+    }
+
+    fn select(&mut self, name: &str) {
+        let at = self.state.index.keys.iter().position(|(_, n)| n == name).unwrap_or_else(|| panic!("{name} listed"));
+        self.state.select(at);
+    }
+
+    /// `w` on the row `name`, then wait for the steps.
+    async fn wizard(&mut self, name: &str) -> WizardRun {
+        self.select(name);
+        self.key(KeyCode::Char('w'));
+        self.done().await
+    }
+
+    async fn done(&mut self) -> WizardRun {
+        self.until("the wizard's steps", |s| {
+            matches!(s.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Done(_) | Stage::Failed(_)))
+        })
+        .await;
+        match self.state.wizard.pane.as_ref().map(|p| &p.stage) {
+            Some(Stage::Done(run)) => (**run).clone(),
+            other => panic!("the wizard failed: {other:?}"),
+        }
+    }
+}
+
+fn step(run: &WizardRun, id: StepId) -> &mosaic::analysis::network::Step {
+    run.report.steps.iter().find(|s| s.id == id).expect("step")
+}
+
+#[tokio::test]
+async fn admin_finds_the_broken_selector_then_a_re_run_after_the_fix_says_traffic_flows() {
+    let sim = sim(Flavour::Modern).await;
+    let mut ui = open(&sim, "admin", Kind::Service).await;
+    let before = sim.total_requests();
+    let run = ui.wizard("payments-api").await;
+    let d = &run.report.diagnosis;
+    assert_eq!((d.outcome, d.step), (Outcome::CauseFound, Some(StepId::Selector)), "{d:#?}");
+    assert!(d.root_cause.contains("selects `tier=payments`"), "{}", d.root_cause);
+    assert_eq!(run.report.port, Some(PortRef::Number(443)), "the only port is asked about");
+    assert_eq!(run.report.steps[run.selected].id, StepId::Selector, "the pane opens on the cause");
+    assert!(run.report.unreadable.is_empty(), "admin reads everything: {:?}", run.report.unreadable);
+    // One read of each kind, once: the wizard does not poll.
+    for resource in ["services", "pods", "endpoints", "endpointslices", "networkpolicies", "ingresses", "namespaces"] {
+        let n = sim.count("list", resource) + sim.count("get", resource);
+        assert!(n >= 1, "{resource} read: {:?}", sim.counts());
+    }
+    let after_run = sim.total_requests();
+    assert!(after_run - before <= 9, "one request per kind: {:?}", sim.counts());
+    ui.settle(1_500).await;
+    assert_eq!(sim.total_requests(), after_run, "nothing more while the pane shows the result: {:?}", sim.counts());
+
+    // The fix the diagnosis gives, applied; r reads the cluster again.
+    let mut svc = sim.get("v1", "Service", Some("shop"), "payments-api").expect("the service");
+    svc["spec"]["selector"] = json!({"app": "payments-api"});
+    sim.upsert(svc).expect("fixed");
+    ui.key(KeyCode::Char('r'));
+    assert!(matches!(ui.state.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Loading)));
+    let run = ui.done().await;
+    assert_eq!(run.report.diagnosis.outcome, Outcome::TrafficShouldFlow, "{:#?}", run.report.diagnosis);
+    assert!(run.report.steps.iter().all(|s| s.verdict == Verdict::Pass), "{:#?}", run.report.steps);
+    ui.key(KeyCode::Esc);
+    assert!(ui.state.wizard.pane.is_none());
+}
+
+#[tokio::test]
+async fn dev_gets_could_not_check_steps_with_the_can_i_line_instead_of_failures() {
+    let sim = sim(Flavour::Modern).await;
+    let mut ui = open(&sim, "dev", Kind::Service).await;
+    let run = ui.wizard("storefront").await;
+    assert_eq!(run.report.diagnosis.outcome, Outcome::Undecided, "{:#?}", run.report.diagnosis);
+    assert!(run.report.steps.iter().all(|s| s.verdict != Verdict::Fail), "{:#?}", run.report.steps);
+    for (id, can_i) in [
+        (
+            StepId::NetworkPolicies,
+            "kubectl auth can-i list networkpolicies.networking.k8s.io -n shop --context sim-dev",
+        ),
+        (StepId::Dns, "kubectl auth can-i list pods -n kube-system --context sim-dev"),
+        (StepId::Ingress, "kubectl auth can-i list ingresses.networking.k8s.io -n shop --context sim-dev"),
+    ] {
+        let s = step(&run, id);
+        assert!(matches!(s.verdict, Verdict::CouldNotCheck(_)), "{id:?}: {:?}", s.verdict);
+        assert!(s.kubectl.iter().any(|k| k == can_i), "{id:?}: {:?}", s.kubectl);
+        assert!(
+            s.checked.iter().any(|e| e.value.starts_with("could not read: ") && e.value.contains("User \"dev\"")),
+            "{id:?} shows the server's words: {:?}",
+            s.checked
+        );
+    }
+    // Endpoints are readable, EndpointSlices are not: the step still decides, and says what it could not read.
+    let endpoints = step(&run, StepId::Endpoints);
+    assert_eq!(endpoints.verdict, Verdict::Pass, "{}", endpoints.summary);
+    assert!(endpoints.checked.iter().any(|e| e.field == "endpointslices in shop"), "{:?}", endpoints.checked);
+    let resources: Vec<&str> = run.report.unreadable.iter().map(|u| u.resource.as_str()).collect();
+    for r in ["endpointslices", "networkpolicies", "ingresses", "pods", "namespaces"] {
+        assert!(resources.contains(&r), "{r} in {resources:?}");
+    }
+
+    // What dev can read still shows the broken selector.
+    ui.key(KeyCode::Esc);
+    let run = ui.wizard("payments-api").await;
+    assert_eq!(run.report.diagnosis.step, Some(StepId::Selector), "{:#?}", run.report.diagnosis);
+}
+
+#[tokio::test]
+async fn from_a_deployment_and_through_the_port_chooser() {
+    let sim = sim(Flavour::Modern).await;
+    let mut ui = open(&sim, "admin", Kind::Deployment).await;
+    // payments-api's Service does not select its pods; the wizard still finds it by name.
+    let run = ui.wizard("payments-api").await;
+    let pane = ui.state.wizard.pane.as_ref().expect("open");
+    assert_eq!(pane.title(), "deploy/payments-api → svc/payments-api :443 in shop");
+    assert_eq!(run.report.diagnosis.step, Some(StepId::Selector));
+    ui.key(KeyCode::Esc);
+
+    // mailer has no Service at all: the pane says so, and how to make one.
+    ui.select("mailer");
+    ui.key(KeyCode::Char('w'));
+    ui.until("the answer", |s| matches!(s.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Failed(_)))).await;
+    let Some(Stage::Failed(why)) = ui.state.wizard.pane.as_ref().map(|p| &p.stage) else { unreachable!() };
+    assert!(why.starts_with("No Service in shop routes to deployment mailer: none selects its pods' labels"), "{why}");
+    assert!(why.contains("kubectl -n shop expose deployment mailer --port PORT"), "{why}");
+    ui.key(KeyCode::Esc);
+
+    // A second Service selecting storefront's pods, with two ports: choose the Service, then the port.
+    sim.upsert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "storefront-admin", "namespace": "shop"},
+        "spec": {"selector": {"app": "storefront"}, "ports": [
+            {"name": "http", "port": 80, "targetPort": "http"},
+            {"name": "metrics", "port": 9090, "targetPort": 9090}
+        ]}
+    }))
+    .expect("a second service");
+    ui.select("storefront");
+    ui.key(KeyCode::Char('w'));
+    ui.until("the Service chooser", |s| {
+        matches!(s.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::ChooseService(_)))
+    })
+    .await;
+    ui.key(KeyCode::Char('j'));
+    ui.key(KeyCode::Enter);
+    let Some(Stage::ChoosePort(chooser)) = ui.state.wizard.pane.as_ref().map(|p| &p.stage) else {
+        panic!("the port chooser: {:#?}", ui.state.wizard.pane)
+    };
+    let labels: Vec<&str> = chooser.items.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["http 80/TCP → http", "metrics 9090/TCP → 9090", "every port"]);
+    ui.key(KeyCode::Char('j'));
+    ui.key(KeyCode::Enter);
+    let run = ui.done().await;
+    assert_eq!((run.report.service.as_str(), &run.report.port), ("storefront-admin", &Some(PortRef::Number(9090))));
+    // storefront declares no container port 9090, and its policy only lets 8080 in.
+    let ports = step(&run, StepId::Ports);
+    assert_ne!(ports.verdict, Verdict::Pass, "{}", ports.summary);
+}
+
+#[tokio::test]
+async fn an_older_server_serves_endpointslices_as_v1beta1_and_they_are_read() {
+    let sim = sim(Flavour::V1_19).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = session(&sim, "admin", &dir).await;
+    let fetched = mosaic::cluster::network::fetch_net_snapshot(&session, "shop", "storefront").await.expect("fetched");
+    assert!(fetched.unreadable.is_empty(), "{:?}", fetched.unreadable);
+    let slices = fetched.snapshot.endpoint_slices.expect("slices read");
+    assert!(!slices.is_empty(), "storefront has an EndpointSlice");
+    assert!(slices.iter().all(|s| !s.endpoints.is_empty()));
+    assert!(sim.count("list", "endpointslices") >= 1, "{:?}", sim.counts());
+    let report = mosaic::diagnose_cmd::report(&session, "shop", "storefront", None, None).await.expect("report");
+    assert_eq!(report.diagnosis.outcome, Outcome::TrafficShouldFlow, "{:#?}", report.diagnosis);
+
+    // A server that is gone is an error, with the Service named.
+    sim.stop().await;
+    let err = mosaic::cluster::network::fetch_net_snapshot(&session, "shop", "storefront").await.expect_err("down");
+    assert!(err.to_string().starts_with("could not read Service storefront in namespace shop: "), "{err}");
+}
