@@ -12,6 +12,7 @@ pub mod msg;
 pub mod palette;
 pub mod rows;
 pub mod state;
+pub mod timeline;
 pub mod update;
 
 pub use msg::{Data, Effect, Msg};

@@ -70,7 +70,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
-        Msg::Explained { pod, result } => actions::on_explained(state, &pod, result),
+        Msg::Explained { target, result } => super::timeline::on_explained(state, &target, result),
         Msg::Access { query, allowed } => {
             state.access.insert(query, allowed);
         }
@@ -168,7 +168,7 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
-        Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.pane.is_some() || state.timeline.is_some() => KeyContext::Text,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.logs.is_some() => KeyContext::Logs,
@@ -215,6 +215,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(Command::Palette) => open_palette(state),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(Command::Quit) => quit(state, effects),
+            Some(command) if state.pane.is_none() => super::timeline::on_command(state, command, effects),
             Some(command) => actions::on_text_command(state, command, effects),
             None => {}
         },

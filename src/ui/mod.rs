@@ -9,6 +9,7 @@ pub mod overlays;
 pub mod pane;
 pub mod plan;
 pub mod theme;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -53,6 +54,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if let Some(selected) = state.exec.forwards_open {
         forwards::render(frame, body, &state.exec.forwards, selected, theme);
+    }
+    if let Some(pane) = &state.timeline {
+        timeline::render(frame, body, pane, theme);
     }
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);

@@ -144,7 +144,6 @@ pub fn app_timeline(
 
     let ready = status.ready_replicas.unwrap_or(0);
     let facts = Facts {
-        name: &name,
         desired,
         updated: status.updated_replicas.unwrap_or(0),
         ready,
@@ -207,7 +206,6 @@ fn revision(rs: &ReplicaSet, newest: Option<&str>) -> Revision {
 
 /// What the verdict is decided from.
 struct Facts<'a> {
-    name: &'a str,
     desired: i32,
     updated: i32,
     ready: i32,

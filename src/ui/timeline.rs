@@ -1,0 +1,203 @@
+//! The timeline pane: the verdict in its severity's colour, the summary, then the entries. Every entry shows
+//! its time, the raw fact and its meaning; the selected one also shows what to check next, the kubectl line
+//! for it and the documentation link. Long lines wrap to the pane's width. The view scrolls as little as
+//! needed to keep the selected entry in sight.
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::theme::Theme;
+use crate::analysis::Health;
+use crate::analysis::explain::Severity;
+use crate::app::timeline::TimelinePane;
+use crate::explain_cmd::document::{DocEntry, Document};
+
+/// Width of the time column (`~11-22 03:31:11`) plus the marker and spaces around it.
+const TIME_WIDTH: usize = 15;
+
+pub fn render(frame: &mut Frame, area: Rect, pane: &TimelinePane, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let width = area.width.saturating_sub(2) as usize;
+    let height = area.height.saturating_sub(2) as usize;
+    let (lines, position) = match &pane.document {
+        None => (vec![Line::styled("Loading…", Style::default().fg(theme.status_pending))], String::new()),
+        Some(Err(why)) => {
+            let mut lines = Vec::new();
+            push_wrapped(
+                &mut lines,
+                &format!("Could not explain it: {why}"),
+                width,
+                "",
+                Style::default().fg(theme.status_error),
+            );
+            (lines, String::new())
+        }
+        Some(Ok(doc)) => {
+            let (lines, selected_range) = document_lines(doc, pane.selected, width, theme);
+            let offset = scroll_offset(selected_range, height);
+            let position = if doc.entries.is_empty() {
+                String::new()
+            } else {
+                format!(" entry {} of {} · c copies its kubectl ", pane.selected + 1, doc.entries.len())
+            };
+            (lines.into_iter().skip(offset).collect(), position)
+        }
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.border_focused))
+        .title(format!(" {} ", pane.title()))
+        .title_bottom(position)
+        .style(Style::default().bg(theme.background).fg(theme.foreground));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The smallest offset that shows the whole selected entry (its end first, then its start).
+fn scroll_offset((start, end): (usize, usize), height: usize) -> usize {
+    end.saturating_sub(height).min(start)
+}
+
+fn severity_style(s: Severity, theme: &Theme) -> Style {
+    match s {
+        Severity::Info => Style::default().fg(theme.foreground),
+        Severity::Warning => theme.status(Health::Warning),
+        Severity::Error => theme.status(Health::Error),
+    }
+}
+
+/// Every line of the document at this width, and the line range of the selected entry.
+fn document_lines(
+    doc: &Document,
+    selected: usize,
+    width: usize,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, (usize, usize)) {
+    let mut lines = Vec::new();
+    push_wrapped(&mut lines, &doc.headline, width, "", theme.status(doc.severity).add_modifier(Modifier::BOLD));
+    if let Some(detail) = &doc.detail {
+        push_wrapped(&mut lines, detail, width, "", Style::default().fg(theme.foreground));
+    }
+    for s in &doc.summary {
+        push_wrapped(&mut lines, s, width, "  ", theme.muted());
+    }
+    lines.push(Line::raw(""));
+    if doc.entries.is_empty() {
+        lines.push(Line::styled("No events or state changes known.", theme.muted()));
+    }
+    let mut range = (0, 0);
+    for (i, e) in doc.entries.iter().enumerate() {
+        let start = lines.len();
+        entry_lines(&mut lines, e, i == selected, width, theme);
+        if i == selected {
+            range = (start, lines.len());
+        }
+    }
+    (lines, range)
+}
+
+fn entry_lines(lines: &mut Vec<Line<'static>>, e: &DocEntry, selected: bool, width: usize, theme: &Theme) {
+    let indent = " ".repeat(TIME_WIDTH + 3);
+    let marker = if selected { "▸" } else { " " };
+    let fact_style = severity_style(e.severity, theme);
+    let mut fact = e.fact.clone();
+    if e.recorded {
+        fact.push_str(" [recorded]");
+    }
+    let body_width = width.saturating_sub(TIME_WIDTH + 3).max(10);
+    let mut wrapped = wrap(&fact, body_width).into_iter();
+    let first = wrapped.next().unwrap_or_default();
+    let when_style = if selected { theme.selection() } else { theme.muted() };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{marker}{:>width$} ", e.when, width = TIME_WIDTH), when_style),
+        Span::raw(" "),
+        Span::styled(first, fact_style),
+    ]));
+    for rest in wrapped {
+        lines.push(Line::from(vec![Span::raw(indent.clone()), Span::styled(rest, fact_style)]));
+    }
+    if !e.meaning.is_empty() {
+        push_wrapped(lines, &e.meaning, width, &indent, Style::default().fg(theme.foreground));
+    }
+    if selected {
+        push_wrapped(lines, &format!("Next: {}", e.next_step), width, &indent, theme.accent());
+        if !e.kubectl.is_empty() {
+            push_wrapped(lines, &format!("$ {}", e.kubectl), width, &indent, theme.command());
+        }
+        push_wrapped(lines, &format!("Docs: {}", e.docs), width, &indent, theme.muted());
+    }
+}
+
+fn push_wrapped(lines: &mut Vec<Line<'static>>, text: &str, width: usize, indent: &str, style: Style) {
+    let inner = width.saturating_sub(indent.width()).max(10);
+    for part in wrap(text, inner) {
+        lines.push(Line::from(vec![Span::raw(indent.to_string()), Span::styled(part, style)]));
+    }
+}
+
+/// Word-wraps `text` to `width` columns; a word longer than a line is cut where the line ends.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let sep = usize::from(!line.is_empty());
+        if line.width() + sep + word.width() <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        while rest.width() > width {
+            let cut = split_at_width(rest, width);
+            out.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        line.push_str(rest);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// The byte index where `s` reaches `width` columns (at least one character).
+fn split_at_width(s: &str, width: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            return i.max(c.len_utf8());
+        }
+        used += w;
+    }
+    s.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_on_words_and_cuts_long_ones() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("https://kubernetes.io/docs", 10), ["https://ku", "bernetes.i", "o/docs"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert!(wrap("Rolling out: 2 of 3 new pods ready", 12).iter().all(|l| l.width() <= 12));
+    }
+
+    #[test]
+    fn scrolls_only_as_much_as_the_selection_needs() {
+        assert_eq!(scroll_offset((2, 5), 10), 0);
+        assert_eq!(scroll_offset((12, 16), 10), 6);
+        assert_eq!(scroll_offset((12, 40), 10), 12, "a tall entry shows from its start");
+    }
+}
