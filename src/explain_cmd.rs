@@ -136,19 +136,7 @@ pub async fn pod_report(
     };
     let now = jiff::Timestamp::now();
     let mut diagnosis = diagnose(&pod, &events, &nodes, &related, now);
-    if let Some(wanted) = &diagnosis.wants_last_log_line {
-        let params = LogParams {
-            container: Some(wanted.container.clone()),
-            previous: wanted.previous,
-            tail_lines: Some(1),
-            ..LogParams::default()
-        };
-        if let Ok(text) = pods.logs(name, &params).await
-            && let Some(line) = text.lines().last()
-        {
-            diagnosis.add_last_log_line(line);
-        }
-    }
+    add_last_log_line(&pods, name, &mut diagnosis).await;
     let mut names = vec![name.to_string()];
     names.extend(pod.owner_references().iter().map(|o| o.name.clone()));
     let live: Vec<Event> = events.iter().chain(&owner_events).cloned().collect();
@@ -160,6 +148,22 @@ pub async fn pod_report(
     owner.extend(kept.into_iter().filter(|e| e.object_name != name && !routine_for_other_pod(e, name)));
     let timeline = pod_timeline(&pod, &pod_events, &owner, now);
     Ok(Report { kind: "pod", namespace: namespace.into(), pod: name.into(), diagnosis, timeline })
+}
+
+/// Completes a crash verdict with the container's last log line, when the diagnosis wants one.
+pub(crate) async fn add_last_log_line(pods: &Api<Pod>, name: &str, diagnosis: &mut Diagnosis) {
+    let Some(wanted) = &diagnosis.wants_last_log_line else { return };
+    let params = LogParams {
+        container: Some(wanted.container.clone()),
+        previous: wanted.previous,
+        tail_lines: Some(1),
+        ..LogParams::default()
+    };
+    if let Ok(text) = pods.logs(name, &params).await
+        && let Some(line) = text.lines().last()
+    {
+        diagnosis.add_last_log_line(line);
+    }
 }
 
 /// An owner's routine event about another pod (`Created pod: other`): not this pod's story.

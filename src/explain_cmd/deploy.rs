@@ -95,6 +95,12 @@ pub async fn deploy_report(
             (pod, d)
         })
         .collect();
+    // The crash verdicts of the first failing pods end with their last log line, as the pod's own does.
+    let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
+    let mut diagnosed = diagnosed;
+    for (pod, d) in diagnosed.iter_mut().filter(|(_, d)| d.wants_last_log_line.is_some()).take(3) {
+        super::add_last_log_line(&pods_api, &pod.name_any(), d).await;
+    }
 
     let mut objects = vec![name.to_string()];
     objects.extend(owned.iter().cloned());

@@ -36,14 +36,18 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &TimelinePane, theme: &Theme)
             (lines, String::new())
         }
         Some(Ok(doc)) => {
+            // The verdict stays on top; the rest scrolls under it.
+            let mut top = verdict_lines(doc, width, theme);
+            top.truncate(height / 2);
             let (lines, selected_range) = document_lines(doc, pane.selected, width, theme);
-            let offset = scroll_offset(selected_range, height);
+            let offset = scroll_offset(selected_range, height.saturating_sub(top.len()));
+            top.extend(lines.into_iter().skip(offset));
             let position = if doc.entries.is_empty() {
                 String::new()
             } else {
                 format!(" entry {} of {} · c copies its kubectl ", pane.selected + 1, doc.entries.len())
             };
-            (lines.into_iter().skip(offset).collect(), position)
+            (top, position)
         }
     };
     let block = Block::default()
@@ -69,7 +73,16 @@ fn severity_style(s: Severity, theme: &Theme) -> Style {
     }
 }
 
-/// Every line of the document at this width, and the line range of the selected entry.
+fn verdict_lines(doc: &Document, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    push_wrapped(&mut lines, &doc.headline, width, "", theme.status(doc.severity).add_modifier(Modifier::BOLD));
+    if let Some(detail) = &doc.detail {
+        push_wrapped(&mut lines, detail, width, "", Style::default().fg(theme.foreground));
+    }
+    lines
+}
+
+/// The lines under the verdict at this width, and the line range of the selected entry.
 fn document_lines(
     doc: &Document,
     selected: usize,
@@ -77,10 +90,6 @@ fn document_lines(
     theme: &Theme,
 ) -> (Vec<Line<'static>>, (usize, usize)) {
     let mut lines = Vec::new();
-    push_wrapped(&mut lines, &doc.headline, width, "", theme.status(doc.severity).add_modifier(Modifier::BOLD));
-    if let Some(detail) = &doc.detail {
-        push_wrapped(&mut lines, detail, width, "", Style::default().fg(theme.foreground));
-    }
     for s in &doc.summary {
         push_wrapped(&mut lines, s, width, "  ", theme.muted());
     }
