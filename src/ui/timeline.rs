@@ -39,8 +39,9 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &TimelinePane, theme: &Theme)
             // The verdict stays on top; the rest scrolls under it.
             let mut top = verdict_lines(doc, width, theme);
             top.truncate(height / 2);
-            let (lines, selected_range) = document_lines(doc, pane.selected, width, theme);
-            let offset = scroll_offset(selected_range, height.saturating_sub(top.len()));
+            top.push(Line::styled("─".repeat(width), theme.muted()));
+            let (lines, starts) = document_lines(doc, pane.selected, width, theme);
+            let offset = scroll_offset(&starts, pane.selected, height.saturating_sub(top.len()));
             top.extend(lines.into_iter().skip(offset));
             let position = if doc.entries.is_empty() {
                 String::new()
@@ -61,8 +62,15 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &TimelinePane, theme: &Theme)
 }
 
 /// The smallest offset that shows the whole selected entry (its end first, then its start).
-fn scroll_offset((start, end): (usize, usize), height: usize) -> usize {
-    end.saturating_sub(height).min(start)
+/// Views start at an entry's first line, so no entry shows cut in half at the top. `starts` holds each
+/// entry's first line, then the end of the last one.
+fn scroll_offset(starts: &[usize], selected: usize, height: usize) -> usize {
+    let (Some(&start), Some(&end)) = (starts.get(selected), starts.get(selected + 1)) else { return 0 };
+    let least = end.saturating_sub(height);
+    if least == 0 {
+        return 0;
+    }
+    starts.iter().copied().find(|&s| s >= least).unwrap_or(start).min(start)
 }
 
 fn severity_style(s: Severity, theme: &Theme) -> Style {
@@ -82,13 +90,8 @@ fn verdict_lines(doc: &Document, width: usize, theme: &Theme) -> Vec<Line<'stati
     lines
 }
 
-/// The lines under the verdict at this width, and the line range of the selected entry.
-fn document_lines(
-    doc: &Document,
-    selected: usize,
-    width: usize,
-    theme: &Theme,
-) -> (Vec<Line<'static>>, (usize, usize)) {
+/// The lines under the verdict at this width, and where each entry starts (then where the last ends).
+fn document_lines(doc: &Document, selected: usize, width: usize, theme: &Theme) -> (Vec<Line<'static>>, Vec<usize>) {
     let mut lines = Vec::new();
     for s in &doc.summary {
         push_wrapped(&mut lines, s, width, "  ", theme.muted());
@@ -97,36 +100,34 @@ fn document_lines(
     if doc.entries.is_empty() {
         lines.push(Line::styled("No events or state changes known.", theme.muted()));
     }
-    let mut range = (0, 0);
+    let mut starts = Vec::new();
     for (i, e) in doc.entries.iter().enumerate() {
-        let start = lines.len();
+        starts.push(lines.len());
         entry_lines(&mut lines, e, i == selected, width, theme);
-        if i == selected {
-            range = (start, lines.len());
-        }
     }
-    (lines, range)
+    starts.push(lines.len());
+    (lines, starts)
 }
 
 fn entry_lines(lines: &mut Vec<Line<'static>>, e: &DocEntry, selected: bool, width: usize, theme: &Theme) {
-    let indent = " ".repeat(TIME_WIDTH + 3);
+    // Narrow panes give the text the room under the time column too.
+    let indent = if width >= 100 { " ".repeat(TIME_WIDTH + 3) } else { " ".repeat(4) };
     let marker = if selected { "▸" } else { " " };
     let fact_style = severity_style(e.severity, theme);
     let mut fact = e.fact.clone();
     if e.recorded {
         fact.push_str(" [recorded]");
     }
-    let body_width = width.saturating_sub(TIME_WIDTH + 3).max(10);
-    let mut wrapped = wrap(&fact, body_width).into_iter();
-    let first = wrapped.next().unwrap_or_default();
+    let first_width = width.saturating_sub(TIME_WIDTH + 3).max(10);
+    let (first, rest) = split_first_line(&fact, first_width);
     let when_style = if selected { theme.selection() } else { theme.muted() };
     lines.push(Line::from(vec![
         Span::styled(format!("{marker}{:>width$} ", e.when, width = TIME_WIDTH), when_style),
         Span::raw(" "),
         Span::styled(first, fact_style),
     ]));
-    for rest in wrapped {
-        lines.push(Line::from(vec![Span::raw(indent.clone()), Span::styled(rest, fact_style)]));
+    if !rest.is_empty() {
+        push_wrapped(lines, &rest, width, &indent, fact_style);
     }
     if !e.meaning.is_empty() {
         push_wrapped(lines, &e.meaning, width, &indent, Style::default().fg(theme.foreground));
@@ -147,6 +148,13 @@ fn push_wrapped(lines: &mut Vec<Line<'static>>, text: &str, width: usize, indent
     }
 }
 
+/// The first line of `text` wrapped at `width`, and the rest of it.
+fn split_first_line(text: &str, width: usize) -> (String, String) {
+    let first = wrap(text, width).into_iter().next().unwrap_or_default();
+    let rest = text.trim_start().get(first.len()..).unwrap_or_default().trim_start().to_string();
+    (first, rest)
+}
+
 /// Word-wraps `text` to `width` columns; a word longer than a line is cut where the line ends.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -161,10 +169,17 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             line.push_str(word);
             continue;
         }
+        let mut rest = word;
+        if word.width() > width && !line.is_empty() && line.width() + 2 < width {
+            // Too long for any line (a URL): start it here rather than leave this line short.
+            let cut = split_at_width(rest, width - line.width() - 1);
+            line.push(' ');
+            line.push_str(&rest[..cut]);
+            rest = &rest[cut..];
+        }
         if !line.is_empty() {
             out.push(std::mem::take(&mut line));
         }
-        let mut rest = word;
         while rest.width() > width {
             let cut = split_at_width(rest, width);
             out.push(rest[..cut].to_string());
@@ -200,13 +215,17 @@ mod tests {
         assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
         assert_eq!(wrap("https://kubernetes.io/docs", 10), ["https://ku", "bernetes.i", "o/docs"]);
         assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("Docs: https://k8s.io/docs", 12), ["Docs: https:", "//k8s.io/doc", "s"]);
+        assert_eq!(split_first_line("aa bb cc", 5), ("aa bb".to_string(), "cc".to_string()));
         assert!(wrap("Rolling out: 2 of 3 new pods ready", 12).iter().all(|l| l.width() <= 12));
     }
 
     #[test]
     fn scrolls_only_as_much_as_the_selection_needs() {
-        assert_eq!(scroll_offset((2, 5), 10), 0);
-        assert_eq!(scroll_offset((12, 16), 10), 6);
-        assert_eq!(scroll_offset((12, 40), 10), 12, "a tall entry shows from its start");
+        let starts = [0, 3, 5, 12, 16, 40];
+        assert_eq!(scroll_offset(&starts, 1, 10), 0);
+        assert_eq!(scroll_offset(&starts, 3, 10), 12, "6 would cut an entry: start at the next one");
+        assert_eq!(scroll_offset(&[0, 3, 6, 9, 12, 16], 4, 10), 6);
+        assert_eq!(scroll_offset(&starts, 4, 10), 16, "a tall entry shows from its start");
     }
 }

@@ -226,7 +226,8 @@ impl Facts<'_> {
         let worst = self.worst.map(|p| format!("; pod {}: {}", p.name, p.headline)).unwrap_or_default();
         let revision = self.newest.and_then(|r| r.revision).map(|r| format!("revision {r}"));
         let revision_words = revision.clone().unwrap_or_else(|| "the new revision".into());
-        let detail = self.worst.map(|p| format!("Pod {} is the most urgent: {}.", p.name, p.headline));
+        // The headline names the worst pod already; the detail only adds what it does not say.
+        let detail: Option<String> = None;
 
         if let Some(failed) = self.failed_create() {
             let why = explain(Subject::Event, "FailedCreate", &failed.message, &Vars::new());
@@ -259,7 +260,7 @@ impl Facts<'_> {
             return Verdict {
                 severity: if self.worst.is_some() { Health::Warning } else { Health::Pending },
                 headline: format!("Rolling out{paused}: {new_ready} of {} new pods ready{worst}", self.desired),
-                detail: detail.or_else(|| revision.map(|r| format!("Pods move to {r}."))),
+                detail: self.worst.is_none().then(|| revision.map(|r| format!("Pods move to {r}."))).flatten(),
             };
         }
         if self.ready < self.desired {
