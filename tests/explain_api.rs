@@ -171,3 +171,43 @@ async fn json_output_matches_the_documented_schema() {
     json.as_object_mut().expect("object").remove("timeline");
     assert!(std::panic::catch_unwind(|| check(&schema, "PodReport", &json, "x")).is_err());
 }
+
+#[tokio::test]
+async fn the_runtime_records_the_events_of_the_namespaces_in_view() {
+    use mosaic::app::Effect;
+    use mosaic::cluster::{Kind, Scope};
+    let (_sim, session, _dir) = session().await;
+    let context = session.target.context.clone();
+    let store = mosaic::store::in_memory();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runtime = mosaic::runtime::Runtime::new(session.clone(), tx, false)
+        .with_readonly(false, mosaic::config::Config::default())
+        .with_transcript(store.clone(), "test".into());
+    assert!(store.recorded_events(&context, "acme", Vec::new()).await.expect("reads").is_empty());
+    // Opening the pod list in acme is enough: no Events view needed.
+    runtime.execute(Effect::Watch(Kind::Pod, Scope::Namespace("acme".into())));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    let recorded = loop {
+        let got = store.recorded_events(&context, "acme", Vec::new()).await.expect("reads");
+        if got.iter().any(|e| e.reason == "BackOff") || std::time::Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(recorded.iter().any(|e| e.reason == "BackOff"), "acme's events are recorded: {recorded:#?}");
+    assert!(recorded.iter().all(|e| e.recorded));
+    assert_eq!(store.prune_events(jiff::SignedDuration::from_hours(24 * 365 * 10), 3).await, Ok(recorded.len() - 3));
+    assert_eq!(store.recorded_events(&context, "acme", Vec::new()).await.expect("reads").len(), 3);
+
+    // Disabled in config: nothing is recorded.
+    let other = mosaic::store::in_memory();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut config = mosaic::config::Config::default();
+    config.recorder.enabled = false;
+    let mut runtime = mosaic::runtime::Runtime::new(session, tx, false)
+        .with_readonly(false, config)
+        .with_transcript(other.clone(), "test".into());
+    runtime.execute(Effect::Watch(Kind::Pod, Scope::Namespace("acme".into())));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(other.recorded_events(&context, "acme", Vec::new()).await.expect("reads").is_empty());
+}
