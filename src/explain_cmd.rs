@@ -172,10 +172,12 @@ fn routine_for_other_pod(e: &PodEvent, name: &str) -> bool {
 }
 
 pub(crate) fn when(entry: &TimelineEntry) -> String {
-    let at = entry.at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "?".into());
-    // The fact already says how many times (`(x8)`); `~` marks a time placed by estimate.
-    let estimated = if entry.estimated_time { "~" } else { "" };
-    format!("{estimated}{at}")
+    // The fact already says how many times (`(x8)`); `~` marks a time placed by estimate, and a state the API
+    // gives no time for is the current one.
+    match entry.at {
+        Some(t) => format!("{}{}", if entry.estimated_time { "~" } else { "" }, t.strftime("%Y-%m-%d %H:%M:%S")),
+        None => format!("{:>19}", "now"),
+    }
 }
 
 pub fn text(r: &Report) -> String {
