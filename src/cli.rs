@@ -54,10 +54,10 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Start the built-in simulated cluster (a small shop, some apps broken) and open mosaic on it
     Demo(DemoArgs),
-    /// Why is this pod not working? Its verdict, the findings behind it, and its timeline (exit code 2 when
-    /// something is wrong)
+    /// Why is this pod or app not working? Its verdict, the findings behind it, and its timeline (exit code 2
+    /// when something is wrong)
     Explain {
-        /// pod/NAME
+        /// pod/NAME or deploy/NAME
         target: String,
         /// text, markdown or json
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]

@@ -7,6 +7,10 @@
 //!     readonly: true       # refuse every change on this context only
 //! keys:
 //!   quit: ["Ctrl-q"]       # replace the keys of a command (names in docs/KEYBINDINGS.md)
+//! recorder:                # events kept after the API server drops them (about an hour)
+//!   enabled: true
+//!   max_age: 24h           # older events are pruned
+//!   max_rows: 50000        # beyond this, the oldest are pruned
 //! ```
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,6 +27,41 @@ pub struct Config {
     /// Key overrides: a command name (see docs/KEYBINDINGS.md) and the keys it should have instead.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub recorder: RecorderConfig,
+}
+
+/// The event recorder's bounds.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecorderConfig {
+    pub enabled: bool,
+    /// A duration such as `24h`, `90m` or `7d`.
+    pub max_age: String,
+    pub max_rows: u64,
+}
+
+impl Default for RecorderConfig {
+    fn default() -> Self {
+        RecorderConfig { enabled: true, max_age: "24h".into(), max_rows: 50_000 }
+    }
+}
+
+impl RecorderConfig {
+    /// `max_age` as a duration; [`Config::load`] has already refused one that does not parse.
+    pub fn max_age(&self) -> jiff::SignedDuration {
+        parse_age(&self.max_age).unwrap_or(jiff::SignedDuration::from_hours(24))
+    }
+}
+
+fn parse_age(text: &str) -> Option<jiff::SignedDuration> {
+    let text = text.trim();
+    // jiff reads `24h` and `90m`; days are plain 24-hour days here.
+    let duration = match text.strip_suffix('d').and_then(|d| d.trim().parse::<i64>().ok()) {
+        Some(days) => jiff::SignedDuration::from_hours(days.checked_mul(24)?),
+        None => text.parse::<jiff::SignedDuration>().ok()?,
+    };
+    (duration.is_positive()).then_some(duration)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -46,7 +85,16 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        serde_yaml::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not valid: {e}", path.display()))
+        let config: Config =
+            serde_yaml::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not valid: {e}", path.display()))?;
+        if parse_age(&config.recorder.max_age).is_none() {
+            anyhow::bail!(
+                "{} is not valid: recorder.max_age {:?} is not a duration; write it like 24h, 90m or 7d",
+                path.display(),
+                config.recorder.max_age
+            );
+        }
+        Ok(config)
     }
 
     /// Read-only everywhere, or for this context.
@@ -66,6 +114,21 @@ mod tests {
         let config = Config::load(Some(dir.path())).expect("loads");
         assert!(config.readonly_for("prod"));
         assert!(!config.readonly_for("dev"));
+    }
+
+    #[test]
+    fn recorder_bounds_have_defaults_and_read_durations() {
+        assert_eq!(RecorderConfig::default().max_age(), jiff::SignedDuration::from_hours(24));
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.yaml"), "recorder: {max_age: 90m, max_rows: 10}\n").expect("write");
+        let config = Config::load(Some(dir.path())).expect("loads");
+        assert_eq!(config.recorder.max_age(), jiff::SignedDuration::from_mins(90));
+        assert_eq!(config.recorder.max_rows, 10);
+        assert!(config.recorder.enabled);
+        assert_eq!(parse_age("7d"), Some(jiff::SignedDuration::from_hours(168)));
+        std::fs::write(dir.path().join("config.yaml"), "recorder: {max_age: forever}\n").expect("write");
+        let err = Config::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("recorder.max_age") && err.contains("24h"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! `mosaic explain pod/NAME`: the pod's verdict, findings and timeline, headless, as text, markdown or JSON.
-//! The exit code says whether something is wrong (0 healthy, 2 a problem), so scripts and CI can use it.
+//! `mosaic explain pod/NAME` and `mosaic explain deploy/NAME`: the verdict, findings and timeline, headless,
+//! as text, markdown or JSON. The exit code says whether something is wrong (0 healthy, 2 a problem), so
+//! scripts and CI can use it. Events the recorder kept (see `runtime::recorder`) join the live ones.
+mod deploy;
+pub mod document;
+
+pub use deploy::{DeployReport, deploy_report, markdown as deploy_markdown, text as deploy_text};
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, PersistentVolumeClaim, Pod, Secret};
@@ -9,25 +14,67 @@ use serde::Serialize;
 
 use crate::analysis::explain::{Diagnosis, PodEvent, Related, TimelineEntry, diagnose, pod_timeline};
 use crate::cluster::{Failure, Session};
+use crate::store::StoreHandle;
 
 #[derive(Serialize)]
 pub struct Report {
+    /// Always `pod`; `deployment` reports are [`DeployReport`]s.
+    pub kind: &'static str,
     pub namespace: String,
     pub pod: String,
     pub diagnosis: Diagnosis,
     pub timeline: Vec<TimelineEntry>,
 }
 
-/// What `explain` can explain today.
-pub fn parse_target(target: &str) -> anyhow::Result<String> {
+/// What `explain` can explain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Pod(String),
+    Deployment(String),
+}
+
+pub fn parse_target(target: &str) -> anyhow::Result<Target> {
     match target.split_once('/') {
-        Some(("pod" | "pods" | "po", name)) if !name.is_empty() => Ok(name.to_string()),
-        _ => anyhow::bail!("mosaic explain takes pod/NAME (for example pod/checkout-7b54cc5ff-f8n2t)"),
+        Some(("pod" | "pods" | "po", name)) if !name.is_empty() => Ok(Target::Pod(name.to_string())),
+        Some(("deploy" | "deployment" | "deployments" | "deployment.apps", name)) if !name.is_empty() => {
+            Ok(Target::Deployment(name.to_string()))
+        }
+        _ => anyhow::bail!(
+            "mosaic explain takes pod/NAME or deploy/NAME (for example pod/checkout-7b54cc5ff-f8n2t or deploy/checkout)"
+        ),
     }
 }
 
+/// The pane's document for a target.
+pub async fn document(
+    session: &Session,
+    namespace: &str,
+    target: &Target,
+    store: Option<&StoreHandle>,
+) -> anyhow::Result<document::Document> {
+    Ok(match target {
+        Target::Pod(name) => document::from_pod(&pod_report(session, namespace, name, store).await?),
+        Target::Deployment(name) => document::from_deploy(&deploy_report(session, namespace, name, store).await?),
+    })
+}
+
+/// Events the recorder kept about these objects, and the live ones written to it, so a later timeline
+/// still has them. Without a store (or when it fails) there are none: a timeline never waits on it.
+pub(crate) async fn recorded(
+    store: Option<&StoreHandle>,
+    context: &str,
+    namespace: &str,
+    live: &[Event],
+    names: Vec<String>,
+) -> Vec<PodEvent> {
+    let Some(store) = store else { return Vec::new() };
+    let events = live.iter().map(|e| (namespace.to_string(), PodEvent::from_core(e))).collect();
+    let _ = store.record_events(context, events).await;
+    store.recorded_events(context, namespace, names).await.unwrap_or_default()
+}
+
 /// Names the user may not list stay unknown (`None`): the diagnosis then trusts the kubelet's words.
-async fn names<K>(api: Api<K>) -> Option<BTreeSet<String>>
+pub(crate) async fn names<K>(api: Api<K>) -> Option<BTreeSet<String>>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
@@ -36,6 +83,16 @@ where
 }
 
 pub async fn report(session: &Session, namespace: &str, name: &str) -> anyhow::Result<Report> {
+    pod_report(session, namespace, name, None).await
+}
+
+/// The pod's report, with the events the recorder kept when a store is given.
+pub async fn pod_report(
+    session: &Session,
+    namespace: &str,
+    name: &str,
+    store: Option<&StoreHandle>,
+) -> anyhow::Result<Report> {
     let client = session.client.clone();
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let pod = pods.get(name).await.map_err(|e| match Failure::from_kube(&e) {
@@ -79,30 +136,48 @@ pub async fn report(session: &Session, namespace: &str, name: &str) -> anyhow::R
     };
     let now = jiff::Timestamp::now();
     let mut diagnosis = diagnose(&pod, &events, &nodes, &related, now);
-    if let Some(wanted) = &diagnosis.wants_last_log_line {
-        let params = LogParams {
-            container: Some(wanted.container.clone()),
-            previous: wanted.previous,
-            tail_lines: Some(1),
-            ..LogParams::default()
-        };
-        if let Ok(text) = pods.logs(name, &params).await
-            && let Some(line) = text.lines().last()
-        {
-            diagnosis.add_last_log_line(line);
-        }
-    }
-    let pod_events: Vec<PodEvent> = events.iter().map(PodEvent::from_core).collect();
-    let owner: Vec<PodEvent> = owner_events.iter().map(PodEvent::from_core).collect();
+    add_last_log_line(&pods, name, &mut diagnosis).await;
+    let mut names = vec![name.to_string()];
+    names.extend(pod.owner_references().iter().map(|o| o.name.clone()));
+    let live: Vec<Event> = events.iter().chain(&owner_events).cloned().collect();
+    let kept = recorded(store, &session.target.context, namespace, &live, names).await;
+    // Live events first: the same uid read back from the recorder then counts once, as live.
+    let mut pod_events: Vec<PodEvent> = events.iter().map(PodEvent::from_core).collect();
+    pod_events.extend(kept.iter().filter(|e| e.object_name == name).cloned());
+    let mut owner: Vec<PodEvent> = owner_events.iter().map(PodEvent::from_core).collect();
+    owner.extend(kept.into_iter().filter(|e| e.object_name != name && !routine_for_other_pod(e, name)));
     let timeline = pod_timeline(&pod, &pod_events, &owner, now);
-    Ok(Report { namespace: namespace.into(), pod: name.into(), diagnosis, timeline })
+    Ok(Report { kind: "pod", namespace: namespace.into(), pod: name.into(), diagnosis, timeline })
 }
 
-fn when(entry: &TimelineEntry) -> String {
-    let at = entry.at.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "?".into());
-    // The fact already says how many times (`(x8)`); `~` marks a time placed by estimate.
-    let estimated = if entry.estimated_time { "~" } else { "" };
-    format!("{estimated}{at}")
+/// Completes a crash verdict with the container's last log line, when the diagnosis wants one.
+pub(crate) async fn add_last_log_line(pods: &Api<Pod>, name: &str, diagnosis: &mut Diagnosis) {
+    let Some(wanted) = &diagnosis.wants_last_log_line else { return };
+    let params = LogParams {
+        container: Some(wanted.container.clone()),
+        previous: wanted.previous,
+        tail_lines: Some(1),
+        ..LogParams::default()
+    };
+    if let Ok(text) = pods.logs(name, &params).await
+        && let Some(line) = text.lines().last()
+    {
+        diagnosis.add_last_log_line(line);
+    }
+}
+
+/// An owner's routine event about another pod (`Created pod: other`): not this pod's story.
+fn routine_for_other_pod(e: &PodEvent, name: &str) -> bool {
+    matches!(e.reason.as_str(), "SuccessfulCreate" | "SuccessfulDelete") && !e.message.contains(name)
+}
+
+pub(crate) fn when(entry: &TimelineEntry) -> String {
+    // The fact already says how many times (`(x8)`); `~` marks a time placed by estimate, and a state the API
+    // gives no time for is the current one.
+    match entry.at {
+        Some(t) => format!("{}{}", if entry.estimated_time { "~" } else { "" }, t.strftime("%Y-%m-%d %H:%M:%S")),
+        None => format!("{:>19}", "now"),
+    }
 }
 
 pub fn text(r: &Report) -> String {
@@ -128,7 +203,8 @@ pub fn text(r: &Report) -> String {
     out.push_str("\nTimeline:\n");
     for e in &r.timeline {
         let flag = if e.warning { "!" } else { " " };
-        out.push_str(&format!("{flag} {}  {}\n", when(e), e.fact));
+        let kept = if e.recorded { " (recorded)" } else { "" };
+        out.push_str(&format!("{flag} {}  {}{kept}\n", when(e), e.fact));
         if e.explanation.known {
             out.push_str(&format!("      {}\n", e.explanation.meaning));
         }
@@ -156,7 +232,13 @@ pub fn markdown(r: &Report) -> String {
     out.push_str("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");
     for e in &r.timeline {
         let meaning = if e.explanation.known { e.explanation.meaning.as_str() } else { "" };
-        out.push_str(&format!("| {} | {} | {} |\n", when(e), e.fact.replace('|', "\\|"), meaning.replace('|', "\\|")));
+        let kept = if e.recorded { " (recorded)" } else { "" };
+        out.push_str(&format!(
+            "| {} | {}{kept} | {} |\n",
+            when(e),
+            e.fact.replace('|', "\\|"),
+            meaning.replace('|', "\\|")
+        ));
     }
     out
 }

@@ -60,9 +60,10 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Prints the report; true when the pod has a problem.
+/// Prints the report; true when the pod or app has a problem.
 async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow::Result<bool> {
-    let name = mosaic::explain_cmd::parse_target(target)?;
+    use mosaic::explain_cmd::{self as explain, Target};
+    let target = explain::parse_target(target)?;
     let options = ConnectOptions {
         kubeconfig: global.kubeconfig.clone(),
         context: global.context.clone(),
@@ -70,13 +71,33 @@ async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow:
     };
     let session = connect(kubeconfig::resolve(&options)?).await?;
     let namespace = session.target.namespace.clone();
-    let report = mosaic::explain_cmd::report(&session, &namespace, &name).await?;
-    match output {
-        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-        "markdown" | "md" => print!("{}", mosaic::explain_cmd::markdown(&report)),
-        _ => print!("{}", mosaic::explain_cmd::text(&report)),
+    // The recorder's events join the live ones; without a usable store the timeline is the live one.
+    let config = Config::load(paths::config_dir().as_deref()).unwrap_or_default();
+    let store = config.recorder.enabled.then(|| store::open(&paths::data_dir(global.data_dir.as_ref())).0);
+    let problem = match target {
+        Target::Pod(name) => {
+            let report = explain::pod_report(&session, &namespace, &name, store.as_ref()).await?;
+            match output {
+                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                "markdown" | "md" => print!("{}", explain::markdown(&report)),
+                _ => print!("{}", explain::text(&report)),
+            }
+            report.diagnosis.has_problem()
+        }
+        Target::Deployment(name) => {
+            let report = explain::deploy_report(&session, &namespace, &name, store.as_ref()).await?;
+            match output {
+                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                "markdown" | "md" => print!("{}", explain::deploy_markdown(&report)),
+                _ => print!("{}", explain::deploy_text(&report)),
+            }
+            report.has_problem()
+        }
+    };
+    if let Some(store) = store {
+        let _ = store.close().await;
     }
-    Ok(report.diagnosis.has_problem())
+    Ok(problem)
 }
 
 /// Prints the network diagnosis; the exit code is the outcome's (0, 2 or 3).

@@ -3,6 +3,7 @@
 mod exec;
 mod kinds;
 mod wizard;
+mod recorder;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,8 @@ pub struct Runtime {
     clipboard: crate::clipboard::Method,
     /// Where the transcript goes, and this session's id in it.
     transcript: Option<(crate::store::StoreHandle, String)>,
+    /// Records the events of the namespaces in view, for timelines (`None` when disabled in config).
+    recorder: Option<recorder::Recorder>,
     /// Running port-forwards; each stops on `Quit` or when the runtime is dropped.
     forwards: exec::Forwards,
 }
@@ -67,12 +70,16 @@ impl Runtime {
             config: crate::config::Config::default(),
             clipboard: crate::clipboard::Method::from_env(),
             transcript: None,
+            recorder: None,
             forwards: exec::Forwards::default(),
         }
     }
 
     /// Record every action of this session in the store's transcript.
     pub fn with_transcript(mut self, store: crate::store::StoreHandle, session: String) -> Self {
+        if self.config.recorder.enabled {
+            self.recorder = Some(recorder::Recorder::new(store.clone(), self.config.recorder.clone()));
+        }
         self.transcript = Some((store, session));
         self
     }
@@ -111,15 +118,15 @@ impl Runtime {
             Effect::SwitchContext(name) => self.switch(name),
             Effect::Check { action, command } => self.check(action, command),
             Effect::Run { action, dry_run, command } => self.run(action, dry_run, command),
-            Effect::Explain { namespace, pod } => {
+            Effect::Explain { namespace, target } => {
                 let Some(session) = self.session() else { return };
                 let tx = self.tx.clone();
+                let store = self.recorder.as_ref().map(|r| r.store().clone());
                 tokio::spawn(async move {
-                    let result = crate::explain_cmd::report(&session, &namespace, &pod)
+                    let result = crate::explain_cmd::document(&session, &namespace, &target, store.as_ref())
                         .await
-                        .map(|r| crate::explain_cmd::text(&r).lines().map(str::to_string).collect())
                         .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Explained { pod, result });
+                    let _ = tx.send(Msg::Explained { target, result });
                 });
             }
             Effect::Access(query) => {
@@ -163,6 +170,9 @@ impl Runtime {
         for (_, handle) in self.log_streams.drain() {
             handle.abort();
         }
+        if let Some(recorder) = &mut self.recorder {
+            recorder.stop();
+        }
     }
 
     fn stream_logs(&mut self, stream: u64, action: Action) {
@@ -203,6 +213,11 @@ impl Runtime {
             other => kinds::spawn(&session, other, &scope, self.tx.clone(), self.epoch),
         };
         info!("watching {kind} in {scope}");
+        if kind.namespaced()
+            && let Some(recorder) = &mut self.recorder
+        {
+            recorder.watch(&session, &scope);
+        }
         self.watches.insert((kind, scope), handle);
     }
 

@@ -412,5 +412,5 @@ async fn explain_gives_the_crashing_pod_its_verdict_and_timeline() {
     assert!(text.contains("Timeline:") && text.contains("kubectl logs"), "{text}");
     let err = mosaic::explain_cmd::report(&session, "acme", "no-such-pod").await.err().expect("missing pod");
     assert_eq!(err.to_string(), "there is no pod no-such-pod in namespace acme");
-    assert!(mosaic::explain_cmd::parse_target("deploy/x").is_err());
+    assert!(mosaic::explain_cmd::parse_target("service/x").is_err());
 }

@@ -462,7 +462,39 @@ fn explain_a_crashing_pod_from_the_list() {
     select(&mut term, CRASHING);
     term.text("t");
     let screen = term.wait_for("Crashing on start: exit code 1", WAIT).unwrap();
-    assert!(screen.contents().contains("Timeline:"), "{}", framed(&screen));
+    assert!(screen.contents().contains("$ kubectl logs"), "the selected entry's check{}", framed(&screen));
     term.esc();
     term.wait_until("the list again", WAIT, |s| view_line(s).contains("Pods (shop)")).unwrap();
+}
+
+#[test]
+fn explain_the_checkout_app_in_the_demo() {
+    let mut term = Term::spawn(&["demo"], &[], 120, 40);
+    term.wait_for(HEALTHY, Duration::from_secs(10)).unwrap();
+    term.text(":deploy");
+    term.enter();
+    term.wait_until("deployments", WAIT, |s| view_line(s).contains("Deployments (shop)")).unwrap();
+    select(&mut term, CRASHING);
+    term.text("t");
+    let screen = term.wait_for("Why? deployment checkout", WAIT).unwrap();
+    let screen = if screen.contents().contains("made no progress") {
+        screen
+    } else {
+        term.wait_for("made no progress", WAIT).unwrap()
+    };
+    let verdict = screen.contents().lines().nth(3).unwrap_or_default().to_string();
+    assert!(
+        verdict.contains("Stuck: revision 1 made no progress in 600s; pod checkout-")
+            && verdict.contains("Crashing on start: exit code 1"),
+        "the app verdict on top names the failing pod and why{}",
+        framed(&screen)
+    );
+    assert!(screen.contents().contains("Revision 1, current: checkout-"), "{}", framed(&screen));
+    // Up to the rollout's condition: its kubectl shows under it.
+    term.text("k");
+    term.wait_for("$ kubectl rollout status deployment/checkout -n shop", WAIT).unwrap();
+    term.esc();
+    term.wait_until("the pane closed", WAIT, |s| !s.contents().contains("Why? deployment")).unwrap();
+    term.text("q");
+    assert!(term.wait_exit(WAIT).unwrap().success());
 }

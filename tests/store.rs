@@ -71,7 +71,7 @@ async fn a_new_database_is_created_migrated_and_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["app_bindings", "exec_history", "transcript", "workspaces"]);
+    assert_eq!(tables, ["app_bindings", "exec_history", "recorded_events", "transcript", "workspaces"]);
 }
 
 #[tokio::test]
@@ -319,7 +319,7 @@ async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
     let path = db_path(dir.path());
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE exec_history").unwrap();
+        conn.execute_batch("DROP TABLE exec_history; DROP TABLE recorded_events").unwrap();
     }
     set_user_version(&path, 2);
     let (store, status) = open(dir.path());
@@ -328,6 +328,40 @@ async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
     assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 1);
     store.record_exec(exec_command("pod/debug", "id")).await.unwrap();
     assert_eq!(store.exec_history("kind-dev", "shop", "pod/debug").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_version_3_database_gains_the_event_recorder_and_keeps_its_data() {
+    let dir = seeded_dir().await;
+    let path = db_path(dir.path());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE recorded_events").unwrap();
+    }
+    set_user_version(&path, 3);
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    assert_eq!(user_version(&path), LATEST_VERSION);
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 1);
+    let event = mosaic::analysis::explain::PodEvent {
+        uid: Some("u1".into()),
+        object_kind: "Pod".into(),
+        object_name: "checkout-1".into(),
+        field_path: None,
+        reason: "BackOff".into(),
+        message: "Back-off restarting failed container".into(),
+        warning: true,
+        source: "kubelet".into(),
+        host: None,
+        count: 2,
+        first: None,
+        last: None,
+        recorded: false,
+    };
+    assert_eq!(store.record_events("kind-dev", vec![("shop".into(), event)]).await, Ok(1));
+    let kept = store.recorded_events("kind-dev", "shop", vec!["checkout-1".into()]).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].recorded);
 }
 
 #[tokio::test]

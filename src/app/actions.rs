@@ -92,18 +92,7 @@ fn set_image(ns: &str, name: &str, container: &str, image: &str) -> Action {
 pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) -> bool {
     match command {
         Command::TogglePlan => state.show_plan = !state.show_plan,
-        Command::Explain => {
-            let Some((namespace, pod)) = state.selected().cloned() else { return true };
-            state.pane = Some(TextPane {
-                title: format!("Why? pod {pod}"),
-                plan: None,
-                lines: Vec::new(),
-                scroll: 0,
-                loading: true,
-                selectable: false,
-            });
-            effects.push(Effect::Explain { namespace, pod });
-        }
+        Command::Explain => super::timeline::open_selected(state, effects),
         Command::Copy => effects.push(Effect::Copy(state.view_action().plan(&state.plan_ctx()).command)),
         Command::Describe | Command::Yaml => {
             let wanted = if command == Command::Describe { "d" } else { "y" };
@@ -372,19 +361,5 @@ pub fn on_copied(state: &mut State, text: String, result: Result<&'static str, S
                 selectable: true,
             });
         }
-    }
-}
-
-/// The explanation of a pod arrived: fill its pane if it is still open.
-pub fn on_explained(state: &mut State, pod: &str, result: Result<Vec<String>, String>) {
-    if let Some(pane) = &mut state.pane
-        && pane.loading
-        && pane.title.ends_with(pod)
-    {
-        pane.loading = false;
-        pane.lines = match result {
-            Ok(lines) => lines,
-            Err(why) => vec![format!("Could not explain pod {pod}: {why}")],
-        };
     }
 }

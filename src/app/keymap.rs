@@ -176,6 +176,7 @@ const DEPLOY: &[Kind] = &[Kind::Deployment];
 const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
 const SERVICE_OR_DEPLOY: &[Kind] = &[Kind::Service, Kind::Deployment];
+const POD_OR_DEPLOY: &[Kind] = &[Kind::Pod, Kind::Deployment];
 
 use Command as C;
 use KeyContext as X;
@@ -255,7 +256,14 @@ pub const KEYMAP: &[Binding] = &[
     act(&["Ctrl-d"], C::DeletePod, "delete", "Delete the selected pod (its grace period)", POD, true),
     act(&["Ctrl-k"], C::KillPod, "kill", "Delete the selected pod now (grace period 0, forced)", POD, true),
     act(&["l"], C::Logs, "logs", "Show the logs of the selected pod, following them", POD, false),
-    act(&["t"], C::Explain, "explain", "Why is this pod not working? Its verdict, findings and timeline", POD, false),
+    act(
+        &["t"],
+        C::Explain,
+        "explain",
+        "Why is this pod or app not working? Its verdict and timeline, each fact explained",
+        POD_OR_DEPLOY,
+        false,
+    ),
     // Unhinted: the pod footer is full at 80 columns; `?` and the game plan (`p`) show them.
     unhinted(act(&["x"], C::Exec, "exec", "Run a command in the selected pod and show its output", POD, true)),
     unhinted(act(&["S"], C::Shell, "shell", "Open an interactive shell in the selected pod", POD, true)),

@@ -16,6 +16,7 @@ pub mod msg;
 pub mod palette;
 pub mod rows;
 pub mod state;
+pub mod timeline;
 pub mod update;
 pub mod wizard;
 

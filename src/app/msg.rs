@@ -72,10 +72,10 @@ pub enum Msg {
         query: crate::cluster::rbac::AccessQuery,
         allowed: Option<bool>,
     },
-    /// A pod's explanation, as lines for the pane (or why it could not be made).
+    /// A pod's or a deployment's explanation, for the timeline pane (or why it could not be made).
     Explained {
-        pod: String,
-        result: Result<Vec<String>, String>,
+        target: crate::explain_cmd::Target,
+        result: Result<crate::explain_cmd::document::Document, String>,
     },
     Copied {
         text: String,
@@ -117,10 +117,10 @@ pub enum Effect {
     },
     /// Put text on the clipboard (the terminal loop does it: OSC 52 goes through the terminal).
     Copy(String),
-    /// Diagnose a pod and build its timeline (answered by `Msg::Explained`).
+    /// Diagnose a pod or a deployment and build its timeline (answered by `Msg::Explained`).
     Explain {
         namespace: String,
-        pod: String,
+        target: crate::explain_cmd::Target,
     },
     /// Ask the server whether the user may do this (for the game plan pane; answered by `Msg::Access`).
     Access(crate::cluster::rbac::AccessQuery),

@@ -207,6 +207,8 @@ pub struct State {
     pub access: std::collections::HashMap<crate::cluster::rbac::AccessQuery, Option<bool>>,
     /// Describe, YAML, or text to copy by hand, over the list.
     pub pane: Option<TextPane>,
+    /// The timeline pane (`t`): a pod's or an app's verdict and explained timeline.
+    pub timeline: Option<super::timeline::TimelinePane>,
     /// The logs pane over the pod list.
     pub logs: Option<super::logs::LogPane>,
     /// The id of the last log stream asked for; each new stream takes the next.
@@ -253,6 +255,7 @@ impl State {
             show_plan: false,
             access: std::collections::HashMap::new(),
             pane: None,
+            timeline: None,
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),

@@ -78,7 +78,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
-        Msg::Explained { pod, result } => actions::on_explained(state, &pod, result),
+        Msg::Explained { target, result } => super::timeline::on_explained(state, &target, result),
         Msg::Access { query, allowed } => {
             state.access.insert(query, allowed);
         }
@@ -193,7 +193,7 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
-        Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.pane.is_some() || state.timeline.is_some() => KeyContext::Text,
         Mode::Normal if state.wizard.pane.is_some() => {
             super::wizard::key_context(&state.wizard).unwrap_or(KeyContext::Wizard)
         }
@@ -243,6 +243,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(Command::Quit) => quit(state, effects),
+            Some(command) if state.pane.is_none() => super::timeline::on_command(state, command, effects),
             Some(command) => actions::on_text_command(state, command, effects),
             None => {}
         },

@@ -12,6 +12,7 @@ pub mod bindings_file;
 mod error;
 mod exec_history;
 mod open;
+mod recorded_events;
 mod schema;
 mod thread;
 mod transcript;
@@ -221,6 +222,42 @@ impl StoreHandle {
         thread::call(&self.jobs, move |db| {
             let [context, namespace, app] = &key;
             db.read(|conn| exec_history::list(conn, context, namespace, app))
+        })
+    }
+
+    /// Records events (with their namespaces) seen on `context`, so timelines keep them after the API server
+    /// drops them. Returns how many were written.
+    pub fn record_events(
+        &self,
+        context: &str,
+        events: Vec<(String, crate::analysis::explain::PodEvent)>,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'static {
+        let context = context.to_owned();
+        thread::call(&self.jobs, move |db| {
+            db.write(|tx| recorded_events::record(tx, &context, &events, jiff::Timestamp::now()))
+        })
+    }
+
+    /// The recorded events of a namespace about the named objects (all when `names` is empty), oldest first,
+    /// each marked `recorded`.
+    pub fn recorded_events(
+        &self,
+        context: &str,
+        namespace: &str,
+        names: Vec<String>,
+    ) -> impl Future<Output = Result<Vec<crate::analysis::explain::PodEvent>, StoreError>> + Send + 'static {
+        let (context, namespace) = (context.to_owned(), namespace.to_owned());
+        thread::call(&self.jobs, move |db| db.read(|conn| recorded_events::list(conn, &context, &namespace, &names)))
+    }
+
+    /// Drops recorded events older than `max_age`, then the oldest beyond `max_rows`; returns how many went.
+    pub fn prune_events(
+        &self,
+        max_age: jiff::SignedDuration,
+        max_rows: u64,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| {
+            db.write(|tx| recorded_events::prune(tx, max_age, max_rows, jiff::Timestamp::now()))
         })
     }
 

@@ -64,7 +64,33 @@ CREATE TABLE exec_history (
 CREATE INDEX exec_history_by_app ON exec_history (context, namespace, app, id);
 ";
 
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+/// Migration 4: the event recorder. Events of the namespaces in view, kept after the API server drops them
+/// (about an hour), so timelines still show what happened. One row per (context, event uid), updated as the
+/// event repeats; `seen` (unix seconds of its last occurrence) bounds the table by age and by rows.
+const MIGRATION_4: &str = "
+CREATE TABLE recorded_events (
+    context      TEXT    NOT NULL,
+    uid          TEXT    NOT NULL,
+    namespace    TEXT    NOT NULL,
+    object_kind  TEXT    NOT NULL,
+    object_name  TEXT    NOT NULL,
+    field_path   TEXT,
+    reason       TEXT    NOT NULL,
+    message      TEXT    NOT NULL,
+    warning      INTEGER NOT NULL CHECK (warning IN (0, 1)),
+    source       TEXT    NOT NULL,
+    host         TEXT,
+    count        INTEGER NOT NULL,
+    first_at     TEXT,
+    last_at      TEXT,
+    seen         INTEGER NOT NULL,
+    PRIMARY KEY (context, uid)
+);
+CREATE INDEX recorded_events_by_object ON recorded_events (context, namespace, object_name);
+CREATE INDEX recorded_events_by_seen ON recorded_events (seen);
+";
+
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 /// The schema version this build writes and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -108,7 +134,7 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), 0);
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
-        assert_eq!(tables(&conn), ["app_bindings", "exec_history", "transcript", "workspaces"]);
+        assert_eq!(tables(&conn), ["app_bindings", "exec_history", "recorded_events", "transcript", "workspaces"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod pane;
 pub mod plan;
 pub mod theme;
 pub mod wizard;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -57,6 +58,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if let Some(wizard) = &state.wizard.pane {
         wizard::render(frame, body, wizard, theme);
+    }
+    if let Some(pane) = &state.timeline {
+        timeline::render(frame, body, pane, theme);
     }
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);

@@ -4,7 +4,9 @@
 //!   of data, with the next check, its kubectl line and a documentation link;
 //! - [`scheduling`]: the scheduler's `0/N nodes are available: …` message, split into its parts;
 //! - [`diagnose`]: the one-line verdict on a pod and the findings behind it, each with its evidence;
-//! - [`timeline`]: a pod's events, condition transitions and container states, merged in time order.
+//! - [`timeline`]: a pod's events, condition transitions and container states, merged in time order;
+//! - [`app`]: the same for a Deployment: rollout progress, failing pods, and one verdict on the app.
+pub mod app;
 pub mod catalogue;
 pub mod diagnose;
 pub mod event;
@@ -13,6 +15,7 @@ pub mod quantity;
 pub mod scheduling;
 pub mod timeline;
 
+pub use app::{AppPod, AppTimeline, Revision, app_timeline};
 pub use catalogue::{Entry, Explanation, Pattern, Severity, Subject, Vars, explain, explain_exit_code};
 pub use diagnose::{Diagnosis, Finding, Related, Verdict, diagnose};
 pub use event::PodEvent;

@@ -27,6 +27,8 @@ pub enum TimelineKind {
     Event,
     Condition,
     Container,
+    /// The current state of one of an app's pods (in an app timeline).
+    Pod,
 }
 
 /// One line of the timeline.

@@ -213,6 +213,37 @@ fn recorded_events_stay_marked() {
 }
 
 #[test]
+fn recorded_and_live_copies_of_one_event_count_once_as_live() {
+    let pod = fixtures::pod("orders");
+    let events = all_fixture_events();
+    // The recorder read back every live event, plus one the server has dropped since.
+    let mut with_recorded = events.clone();
+    with_recorded.extend(events.iter().cloned().map(|mut e| {
+        e.recorded = true;
+        e
+    }));
+    let mut dropped = event(
+        "orders-d88d6dc55-rp9zx",
+        "Pulling",
+        "Pulling image \"ghcr.io/acme/orders:1.0.6\"",
+        Some("2026-11-22T03:00:00Z"),
+        None,
+        1,
+    );
+    dropped.recorded = true;
+    with_recorded.push(dropped);
+    let live = pod_timeline(&pod, &events, &owner_events(&events), now());
+    let merged = pod_timeline(&pod, &with_recorded, &owner_events(&with_recorded), now());
+    assert_eq!(merged.len(), live.len() + 1, "only the dropped event is new");
+    assert_ordered(&merged);
+    assert_eq!(merged.iter().filter(|e| e.recorded).count(), 1, "live copies are not marked");
+    assert_eq!(merged[0].fact, "Warning Pulling: Pulling image \"ghcr.io/acme/orders:1.0.6\"", "oldest first");
+    assert!(merged[0].recorded);
+    let backoff = merged.iter().find(|e| e.fact.starts_with("Warning BackOff")).expect("BackOff");
+    assert_eq!(backoff.count, 15, "counts are not doubled by the recorder's copy");
+}
+
+#[test]
 fn oom_kills_are_not_explained_as_a_bare_137() {
     let pod: Pod = from_json(json!({
         "metadata": {"name": "mailer-1", "namespace": "shop", "creationTimestamp": "2026-11-22T03:00:00Z"},

@@ -1,0 +1,212 @@
+//! `mosaic explain deploy/NAME`: the app's verdict, its revisions, its pods with their own verdicts, and the
+//! app timeline.
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, PersistentVolumeClaim, Pod, Secret};
+use kube::ResourceExt;
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+
+use super::{names, recorded, when};
+use crate::analysis::explain::{AppTimeline, Diagnosis, PodEvent, Related, app_timeline, diagnose};
+use crate::cluster::{Failure, Session};
+use crate::store::StoreHandle;
+
+#[derive(Serialize)]
+pub struct DeployReport {
+    /// Always `deployment`.
+    pub kind: &'static str,
+    pub namespace: String,
+    pub deployment: String,
+    #[serde(flatten)]
+    pub app: AppTimeline,
+}
+
+impl DeployReport {
+    pub fn has_problem(&self) -> bool {
+        self.app.has_problem()
+    }
+}
+
+pub async fn deploy_report(
+    session: &Session,
+    namespace: &str,
+    name: &str,
+    store: Option<&StoreHandle>,
+) -> anyhow::Result<DeployReport> {
+    let client = session.client.clone();
+    let deploy =
+        Api::<Deployment>::namespaced(client.clone(), namespace).get(name).await.map_err(
+            |e| match Failure::from_kube(&e) {
+                Failure::NotFound(_) => anyhow::anyhow!("there is no deployment {name} in namespace {namespace}"),
+                other => anyhow::anyhow!("could not read deployment {name} in {namespace}: {}", other.summary()),
+            },
+        )?;
+    let list = ListParams::default();
+    let replica_sets: Vec<ReplicaSet> = Api::<ReplicaSet>::namespaced(client.clone(), namespace)
+        .list(&list)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("could not list replicasets in {namespace}: {}", Failure::from_kube(&e).summary())
+        })?
+        .items;
+    let owned: Vec<String> = replica_sets
+        .iter()
+        .filter(|rs| rs.owner_references().iter().any(|o| o.kind == "Deployment" && o.name == name))
+        .map(|rs| rs.name_any())
+        .collect();
+    let pods: Vec<Pod> = Api::<Pod>::namespaced(client.clone(), namespace)
+        .list(&list)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not list pods in {namespace}: {}", Failure::from_kube(&e).summary()))?
+        .items
+        .into_iter()
+        .filter(|p| p.owner_references().iter().any(|o| o.kind == "ReplicaSet" && owned.contains(&o.name)))
+        .collect();
+    // Every event of the namespace once; each pod and owner takes its own.
+    let events: Vec<Event> =
+        Api::<Event>::namespaced(client.clone(), namespace).list(&list).await.map(|l| l.items).unwrap_or_default();
+    let nodes = Api::<Node>::all(client.clone()).list(&list).await.map(|l| l.items).unwrap_or_default();
+    let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), namespace).list(&list).await.ok().map(|l| {
+        l.items
+            .iter()
+            .map(|c| (c.name_any(), c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()))
+            .collect::<BTreeMap<_, _>>()
+    });
+    let config_maps = names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await;
+    let secrets = names(Api::<Secret>::namespaced(client.clone(), namespace)).await;
+
+    let about = |object: &str| -> Vec<Event> {
+        events.iter().filter(|e| e.involved_object.name.as_deref() == Some(object)).cloned().collect()
+    };
+    let now = jiff::Timestamp::now();
+    let diagnosed: Vec<(Pod, Diagnosis)> = pods
+        .into_iter()
+        .map(|pod| {
+            let owner = pod.owner_references().first().map(|o| o.name.clone()).unwrap_or_default();
+            let related = Related {
+                config_maps: config_maps.clone(),
+                secrets: secrets.clone(),
+                claims: claims.clone(),
+                owner_events: about(&owner),
+            };
+            let d = diagnose(&pod, &about(&pod.name_any()), &nodes, &related, now);
+            (pod, d)
+        })
+        .collect();
+    // The crash verdicts of the first failing pods end with their last log line, as the pod's own does.
+    let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
+    let mut diagnosed = diagnosed;
+    for (pod, d) in diagnosed.iter_mut().filter(|(_, d)| d.wants_last_log_line.is_some()).take(3) {
+        super::add_last_log_line(&pods_api, &pod.name_any(), d).await;
+    }
+
+    let mut objects = vec![name.to_string()];
+    objects.extend(owned.iter().cloned());
+    let live: Vec<Event> = events.iter().filter(|e| is_about_app(e, &objects, &diagnosed)).cloned().collect();
+    let kept = recorded(store, &session.target.context, namespace, &live, objects).await;
+    let mut app_events: Vec<PodEvent> = live.iter().map(PodEvent::from_core).collect();
+    app_events.extend(kept);
+    let app = app_timeline(&deploy, &replica_sets, &diagnosed, &app_events, now);
+    Ok(DeployReport { kind: "deployment", namespace: namespace.into(), deployment: name.into(), app })
+}
+
+/// The events worth recording for this app: its Deployment's, its ReplicaSets' and its pods'.
+fn is_about_app(e: &Event, objects: &[String], pods: &[(Pod, Diagnosis)]) -> bool {
+    let Some(name) = e.involved_object.name.as_deref() else { return false };
+    objects.iter().any(|o| o == name) || pods.iter().any(|(p, _)| p.metadata.name.as_deref() == Some(name))
+}
+
+fn revision_word(r: Option<i64>) -> String {
+    r.map(|r| format!("revision {r}")).unwrap_or_else(|| "revision ?".into())
+}
+
+pub fn text(r: &DeployReport) -> String {
+    let app = &r.app;
+    let v = &app.verdict;
+    let mut out = format!("deployment {}/{}: {}\n", r.namespace, r.deployment, v.headline);
+    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
+        out.push_str(&format!("  {detail}\n"));
+    }
+    out.push_str(&format!(
+        "\nReplicas: {} desired, {} updated, {} ready, {} available\n",
+        app.desired, app.updated, app.ready, app.available
+    ));
+    if !app.revisions.is_empty() {
+        out.push_str("\nRevisions:\n");
+    }
+    for rev in &app.revisions {
+        let current = if rev.current { " (current)" } else { "" };
+        out.push_str(&format!(
+            "- {}{current}: replicaset {}, {}/{} ready, {}\n",
+            revision_word(rev.revision),
+            rev.replica_set,
+            rev.ready,
+            rev.desired,
+            rev.images.join(", ")
+        ));
+    }
+    if !app.pods.is_empty() {
+        out.push_str("\nPods:\n");
+    }
+    for p in &app.pods {
+        let flag = if p.failing { "!" } else { " " };
+        out.push_str(&format!("{flag} {} ({}): {}\n", p.name, revision_word(p.revision), p.headline));
+    }
+    out.push_str("\nTimeline:\n");
+    for e in &app.timeline {
+        let flag = if e.warning { "!" } else { " " };
+        let kept = if e.recorded { " (recorded)" } else { "" };
+        out.push_str(&format!("{flag} {}  {}{kept}\n", when(e), e.fact));
+        if e.explanation.known {
+            out.push_str(&format!("      {}\n", e.explanation.meaning));
+        }
+        if e.warning && !e.explanation.kubectl.is_empty() {
+            out.push_str(&format!("      $ {}\n", e.explanation.kubectl));
+        }
+    }
+    out
+}
+
+pub fn markdown(r: &DeployReport) -> String {
+    let app = &r.app;
+    let v = &app.verdict;
+    let mut out = format!("# deployment {}/{}\n\n**{}**\n", r.namespace, r.deployment, v.headline);
+    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
+        out.push_str(&format!("\n{detail}\n"));
+    }
+    out.push_str(&format!(
+        "\n{} desired, {} updated, {} ready, {} available\n",
+        app.desired, app.updated, app.ready, app.available
+    ));
+    out.push_str("\n## Revisions\n\n| revision | replicaset | ready | images |\n|---|---|---|---|\n");
+    for rev in &app.revisions {
+        let current = if rev.current { " (current)" } else { "" };
+        out.push_str(&format!(
+            "| {}{current} | {} | {}/{} | {} |\n",
+            revision_word(rev.revision),
+            rev.replica_set,
+            rev.ready,
+            rev.desired,
+            rev.images.join(", ")
+        ));
+    }
+    out.push_str("\n## Pods\n\n");
+    for p in &app.pods {
+        let mark = if p.failing { "**failing**: " } else { "" };
+        out.push_str(&format!("- `{}` ({}): {mark}{}\n", p.name, revision_word(p.revision), p.headline));
+    }
+    out.push_str("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");
+    for e in &app.timeline {
+        let meaning = if e.explanation.known { e.explanation.meaning.as_str() } else { "" };
+        let kept = if e.recorded { " (recorded)" } else { "" };
+        out.push_str(&format!(
+            "| {} | {}{kept} | {} |\n",
+            when(e),
+            e.fact.replace('|', "\\|"),
+            meaning.replace('|', "\\|")
+        ));
+    }
+    out
+}
