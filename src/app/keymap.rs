@@ -24,6 +24,10 @@ pub enum KeyContext {
     LogSearch,
     /// The list of port-forwards (`:pf`).
     Forwards,
+    /// Typing in the YAML editor.
+    Editor,
+    /// The editor's server dry-run diff, a conflict, or the question before discarding changes.
+    EditorReview,
 }
 
 impl KeyContext {
@@ -38,19 +42,24 @@ impl KeyContext {
             KeyContext::Prompt => "Input",
             KeyContext::Text => "Describe and YAML",
             KeyContext::Logs => "Logs",
-            KeyContext::LogSearch => "Searching the log (/)",
+            KeyContext::LogSearch => "Searching the log or a pane (/)",
             KeyContext::Forwards => "Port-forwards (:pf)",
+            KeyContext::Editor => "Editing YAML (e)",
+            KeyContext::EditorReview => "Reviewing an edit",
         }
     }
 
     /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
     pub fn captures_text(self) -> bool {
-        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch)
+        matches!(
+            self,
+            KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch | KeyContext::Editor
+        )
     }
 
     /// Contexts that own the whole keyboard: no global key applies.
     fn closed(self) -> bool {
-        self.captures_text() || matches!(self, KeyContext::Help | KeyContext::Confirm)
+        self.captures_text() || matches!(self, KeyContext::Help | KeyContext::Confirm | KeyContext::EditorReview)
     }
 }
 
@@ -99,6 +108,11 @@ pub enum Command {
     Shell,
     PortForward,
     StopForward,
+    Edit,
+    Delete,
+    Save,
+    Reload,
+    Reveal,
 }
 
 /// One row of the table.
@@ -162,6 +176,8 @@ const fn unhinted(binding: Binding) -> Binding {
 const DEPLOY: &[Kind] = &[Kind::Deployment];
 const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
+/// Kinds deleted with the generic delete (pods have their own, with the grace period and force).
+const DELETABLE: &[Kind] = &[Kind::Deployment, Kind::Service, Kind::Namespace];
 
 use Command as C;
 use KeyContext as X;
@@ -234,6 +250,15 @@ pub const KEYMAP: &[Binding] = &[
         POD_OR_SERVICE,
         true,
     )),
+    unhinted(act(
+        &["e"],
+        C::Edit,
+        "edit",
+        "Edit the selected object's YAML, then apply it after a dry-run diff",
+        &[],
+        true,
+    )),
+    act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", DELETABLE, true),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -260,6 +285,20 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["G", "End"], C::Bottom, "bottom", "Go to the end", "Text", X::Text, false),
     bind(&["c"], C::Copy, "copy", "Copy the kubectl command of this pane", "Text", X::Text, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the pane", "Text", X::Text, true),
+    bind(&["/"], C::Search, "search", "Search the describe or YAML text", "Text", X::Text, true),
+    bind(&["n"], C::NextMatch, "next", "Go to the next match", "Text", X::Text, false),
+    bind(&["N"], C::PrevMatch, "previous-match", "Go to the previous match", "Text", X::Text, false),
+    bind(&["e"], C::Edit, "edit", "Edit this object's YAML", "Text", X::Text, true),
+    bind(
+        &["v"],
+        C::Reveal,
+        "reveal",
+        "Secret: choose one key and show its value, decoded (v again hides it)",
+        "Text",
+        X::Text,
+        false,
+    ),
+    bind(&["Enter"], C::Submit, "show", "Secret: show the chosen key's value", "Text", X::Text, false),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Text", X::Text, false),
     bind(&["f"], C::ToggleFollow, "follow", "Follow new lines, or stop (f again resumes)", "Logs", X::Logs, true),
     bind(&["p"], C::TogglePrevious, "previous", "The previous, terminated instance, or back", "Logs", X::Logs, true),
@@ -297,6 +336,47 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Ctrl-d"], C::StopForward, "stop", "Stop the selected forward", "Port-forwards", X::Forwards, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the list (forwards keep running)", "Port-forwards", X::Forwards, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Port-forwards", X::Forwards, false),
+    bind(
+        &["Ctrl-s"],
+        C::Save,
+        "save",
+        "Check the YAML, dry-run it on the server and show the diff",
+        "Editor",
+        X::Editor,
+        true,
+    ),
+    bind(
+        &["Esc"],
+        C::Cancel,
+        "close",
+        "Close the editor (asks first if you changed something)",
+        "Editor",
+        X::Editor,
+        true,
+    ),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Editor", X::Editor, false),
+    bind(
+        &["y"],
+        C::Confirm,
+        "apply",
+        "Apply the change / discard your changes, as asked",
+        "Review",
+        X::EditorReview,
+        true,
+    ),
+    bind(
+        &["r"],
+        C::Reload,
+        "reload",
+        "After a conflict: reload the object with your changes re-applied",
+        "Review",
+        X::EditorReview,
+        true,
+    ),
+    bind(&["n", "Esc"], C::Cancel, "back", "Back to editing", "Review", X::EditorReview, true),
+    bind(&["j", "Down"], C::Down, "down", "Scroll the diff down", "Review", X::EditorReview, false),
+    bind(&["k", "Up"], C::Up, "up", "Scroll the diff up", "Review", X::EditorReview, false),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Review", X::EditorReview, false),
     bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
@@ -444,6 +524,8 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Logs,
         KeyContext::LogSearch,
         KeyContext::Forwards,
+        KeyContext::Editor,
+        KeyContext::EditorReview,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

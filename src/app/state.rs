@@ -204,6 +204,10 @@ pub struct State {
     pub next_log_stream: u64,
     /// Exec history of the open prompt, and the running port-forwards.
     pub exec: super::exec::ExecState,
+    /// Describe or YAML of any object, searchable; a Secret's values masked until one is revealed.
+    pub object_pane: Option<super::object_pane::ObjectPane>,
+    /// The YAML editor (`e`).
+    pub editor: Option<super::editor::EditorState>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -243,6 +247,8 @@ impl State {
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),
+            object_pane: None,
+            editor: None,
         }
     }
 

@@ -62,10 +62,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.flash(message, true);
         }
         Msg::Notice { text, error } => state.flash(text, error),
-        Msg::Checked { command, result } => actions::on_checked(state, &command, result),
+        Msg::Checked { command, result } => {
+            if !super::editor::on_checked(state, &command, &result) {
+                actions::on_checked(state, &command, result);
+            }
+        }
         Msg::Done { command, dry_run, result } => {
             // Exec output, a shell and a forward are handled by their module; the rest as every action.
-            if let Some(result) = super::exec::on_done(state, &command, dry_run, result, &mut effects) {
+            if let Some(result) = super::exec::on_done(state, &command, dry_run, result, &mut effects)
+                && let Some(result) = super::editor::on_done(state, &command, dry_run, result)
+                && let Some(result) = super::object_pane::on_done(state, &command, result)
+            {
                 actions::on_done(state, &command, dry_run, result);
             }
         }
@@ -168,7 +175,12 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
+        Mode::Normal if state.editor.is_some() => {
+            state.editor.as_ref().map_or(KeyContext::List, super::editor::key_context)
+        }
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.object_pane.as_ref().is_some_and(|p| p.searching()) => KeyContext::LogSearch,
+        Mode::Normal if state.object_pane.is_some() => KeyContext::Text,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.logs.is_some() => KeyContext::Logs,
@@ -211,10 +223,12 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
         }
         KeyContext::Prompt => on_prompt_key(state, key, command, effects),
+        KeyContext::Editor | KeyContext::EditorReview => super::editor::on_key(state, key, command, effects),
         KeyContext::Text => match command {
             Some(Command::Palette) => open_palette(state),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(Command::Quit) => quit(state, effects),
+            Some(command) if state.pane.is_none() && super::object_pane::on_command(state, command, effects) => {}
             Some(command) => actions::on_text_command(state, command, effects),
             None => {}
         },
@@ -224,6 +238,9 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => super::logs::on_command(state, command, effects),
             None => {}
         },
+        KeyContext::LogSearch if state.object_pane.as_ref().is_some_and(|p| p.searching()) => {
+            super::object_pane::on_search_key(state, key, command)
+        }
         KeyContext::LogSearch => super::logs::on_search_key(state, key, command),
         KeyContext::Forwards => match command {
             Some(Command::Palette) => open_palette(state),
