@@ -165,7 +165,7 @@ impl std::fmt::Display for EditError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EditError::Yaml { line, column, message } => {
-                write!(f, "YAML error at line {line}, column {column}: {message}. Fix it and press Ctrl-S again.")
+                write!(f, "YAML error at line {line}, column {column}: {message}")
             }
             EditError::Invalid(message) => f.write_str(message),
         }
@@ -305,6 +305,7 @@ pub fn on_done(
     command: &str,
     dry_run: bool,
     result: Result<Outcome, ActionError>,
+    effects: &mut Vec<Effect>,
 ) -> Option<Result<Outcome, ActionError>> {
     let Some(editor) = state.editor.as_mut() else { return Some(result) };
     let loading = matches!(editor.phase, Phase::Loading | Phase::Reloading);
@@ -366,8 +367,14 @@ pub fn on_done(
                 Outcome::Changed { summary, .. } => summary,
                 _ => "Applied".into(),
             };
+            let target = editor.target.clone();
             state.editor = None;
             state.flash(summary, false);
+            // A describe or YAML pane of the same object under the editor shows what was applied.
+            if let Some(pane) = state.object_pane.as_ref().filter(|p| p.target == target) {
+                let kind = pane.kind;
+                super::object_pane::open(state, kind, target, effects);
+            }
         }
         (_, Err(ActionError::Conflict(message))) => {
             editor.phase = Phase::Conflict {
@@ -408,7 +415,7 @@ mod tests {
         let err = parse_edit(text, &target(), &web()).unwrap_err();
         let EditError::Yaml { line, column, .. } = &err else { panic!("{err:?}") };
         assert_eq!((*line, *column), (5, 7), "{err}");
-        assert!(err.to_string().starts_with("YAML error at line 5, column 7:"), "{err}");
+        assert_eq!(err.to_string(), "YAML error at line 5, column 7: mapping values are not allowed in this context");
     }
 
     #[test]

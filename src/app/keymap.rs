@@ -504,8 +504,10 @@ pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option
 /// The global ones come first: on a narrow terminal the end of the line is cut, and `? help` must stay.
 pub fn hints(context: KeyContext, kind: Option<Kind>) -> Vec<&'static Binding> {
     let mut out: Vec<&Binding> = Vec::new();
+    let own = |k: &&str| active().iter().any(|b| b.context == context && applies(b, kind) && b.keys.contains(k));
     if !context.closed() {
-        out.extend(active().iter().filter(|b| b.context == KeyContext::Global && b.hint));
+        // A global key the context binds itself (`/` searches a pane) is not hinted twice.
+        out.extend(active().iter().filter(|b| b.context == KeyContext::Global && b.hint && !b.keys.iter().any(own)));
     }
     out.extend(active().iter().filter(|b| b.context == context && b.hint && applies(b, kind)));
     out

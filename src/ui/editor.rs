@@ -90,8 +90,8 @@ pub fn render(frame: &mut Frame, area: Rect, editor: &EditorState, theme: &Theme
 }
 
 fn review(frame: &mut Frame, area: Rect, editor: &EditorState, diff: &str, theme: &Theme) {
-    let rect = inset(area, 2, 1);
-    frame.render_widget(Clear, rect);
+    let mut rect = inset(area, 2, 1);
+    rect.height = rect.height.min(diff.lines().count().saturating_sub(editor.diff_scroll) as u16 + 8);
     let mut lines = vec![
         Line::styled(editor.plan.summary.clone(), Style::default().add_modifier(Modifier::BOLD)),
         Line::styled(format!("  {}", editor.plan.command), Style::default().fg(theme.command_fg)),
@@ -118,6 +118,7 @@ fn review(frame: &mut Frame, area: Rect, editor: &EditorState, diff: &str, theme
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("y apply · n back to editing · j/k scroll", Style::default().fg(theme.key_hint)));
+    frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -56,18 +56,23 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ObjectPane, theme: &Theme) {
         let ranges = find_all(&pane.lines[number], query);
         lines.push(yaml::overlay(line, &ranges, style));
     }
-    let mut position = if pane.lines.len() > body {
-        format!(" {}-{} of {} ", pane.scroll + 1, (pane.scroll + body).min(pane.lines.len()), pane.lines.len())
-    } else {
-        String::new()
-    };
+    let mut parts = Vec::new();
+    if pane.lines.len() > body {
+        parts.push(format!(
+            "{}-{} of {}",
+            pane.scroll + 1,
+            (pane.scroll + body).min(pane.lines.len()),
+            pane.lines.len()
+        ));
+    }
     if let Some(search) = pane.search.as_ref().filter(|s| !s.query.is_empty()) {
         let at = search.current.map_or("-".to_string(), |c| (c + 1).to_string());
-        position.push_str(&format!("· /{} match {at} of {} ", search.query, search.matches.len()));
+        parts.push(format!("/{} match {at} of {}", search.query, search.matches.len()));
     }
     if pane.secret.is_some() && pane.reveal.is_none() {
-        position.push_str("· values masked: v reveals one ");
+        parts.push("values masked: v reveals one".into());
     }
+    let position = if parts.is_empty() { String::new() } else { format!(" {} ", parts.join(" · ")) };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
