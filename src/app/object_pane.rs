@@ -128,10 +128,10 @@ pub fn on_done(
     None
 }
 
-/// A key in the pane (the text context). Returns false for keys it leaves to the caller.
-pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) -> bool {
+/// A key in the pane.
+pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
     let page = state.page_size();
-    let Some(pane) = state.object_pane.as_mut() else { return false };
+    let Some(pane) = state.object_pane.as_mut() else { return };
     let last = pane.lines.len().saturating_sub(1);
     if let Some(Reveal::Choosing { keys, selected }) = &mut pane.reveal {
         match command {
@@ -145,7 +145,7 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
             Command::Back | Command::Cancel | Command::Reveal => pane.reveal = None,
             _ => {}
         }
-        return true;
+        return;
     }
     match command {
         Command::Down => pane.scroll = (pane.scroll + 1).min(last),
@@ -183,7 +183,6 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
         }
         _ => {}
     }
-    true
 }
 
 /// Typing the search: every key refines it; Enter keeps it, Esc drops it.

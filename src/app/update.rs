@@ -180,7 +180,7 @@ fn key_context(state: &State) -> KeyContext {
         }
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
         Mode::Normal if state.object_pane.as_ref().is_some_and(|p| p.searching()) => KeyContext::LogSearch,
-        Mode::Normal if state.object_pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.object_pane.is_some() => KeyContext::Object,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.logs.is_some() => KeyContext::Logs,
@@ -228,8 +228,13 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(Command::Palette) => open_palette(state),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(Command::Quit) => quit(state, effects),
-            Some(command) if state.pane.is_none() && super::object_pane::on_command(state, command, effects) => {}
             Some(command) => actions::on_text_command(state, command, effects),
+            None => {}
+        },
+        KeyContext::Object => match command {
+            Some(Command::Palette) => open_palette(state),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(command) => super::object_pane::on_command(state, command, effects),
             None => {}
         },
         KeyContext::Logs => match command {
