@@ -368,7 +368,7 @@ fn transcript_entry(
         .summary;
     let outcome = match result {
         Ok(Outcome::Changed { summary, .. } | Outcome::Deleted { summary }) => summary.clone(),
-        Ok(Outcome::Object(_) | Outcome::Text(_)) => "shown".into(),
+        Ok(Outcome::Object(_) | Outcome::Text(_) | Outcome::Described { .. }) => "shown".into(),
         Ok(Outcome::Output { summary, .. }) => summary.clone(),
         Ok(Outcome::Shell(shell)) => shell.summary(),
         Ok(Outcome::Forwarding(forward)) => format!("forwarding {}", forward.label()),

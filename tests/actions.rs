@@ -456,17 +456,20 @@ async fn describe_and_yaml_read_the_object() {
     let c = acme("admin").await;
     let describe = Action::Describe { target: ObjectRef::of(Kind::Deployment, Some("acme"), "frontend") };
     insta::assert_snapshot!("describe_deployment", shown(&describe.plan(&ctx("acme"))));
-    let Outcome::Object(object) = describe.execute(&c.session.client, &opts()).await.expect("reads") else {
-        panic!("expected an object")
+    let Outcome::Described { object, events } = describe.execute(&c.session.client, &opts()).await.expect("reads")
+    else {
+        panic!("expected an object and its events")
     };
-    assert_request(
-        &the_one(&c.sim, "GET"),
-        "GET",
-        "/apis/apps/v1/namespaces/acme/deployments/frontend",
-        &[],
-        None,
-        None,
+    let gets: Vec<RecordedRequest> = c.sim.requests().into_iter().filter(|r| r.method == "GET").collect();
+    assert_eq!(gets.len(), 2, "the object, then its events: {gets:#?}");
+    assert_request(&gets[0], "GET", "/apis/apps/v1/namespaces/acme/deployments/frontend", &[], None, None);
+    let uid = object["metadata"]["uid"].as_str().expect("uid");
+    let selector = format!(
+        "involvedObject.name=frontend,involvedObject.kind=Deployment,involvedObject.namespace=acme,\
+         involvedObject.uid={uid}"
     );
+    assert_request(&gets[1], "GET", "/api/v1/namespaces/acme/events", &[("fieldSelector", &selector)], None, None);
+    assert!(events.is_ok(), "{events:?}");
     let stored = deployment(&c.sim, "acme", "frontend");
     assert_eq!(object["spec"], stored["spec"]);
     assert_eq!(object["metadata"]["uid"], stored["metadata"]["uid"]);

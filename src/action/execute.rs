@@ -115,7 +115,14 @@ impl Action {
                 };
                 Ok(Outcome::Deleted { summary })
             }
-            Action::Describe { target } | Action::Yaml { target } => read(client, target).await.map(Outcome::Object),
+            Action::Edit { .. }
+            | Action::Delete { .. }
+            | Action::Cordon { .. }
+            | Action::Drain { .. }
+            | Action::SuspendCronJob { .. }
+            | Action::TriggerCronJob { .. } => super::ops::execute(self, client, opts).await,
+            Action::Describe { target } => super::ops::describe(client, target).await,
+            Action::Yaml { target } => read(client, target).await.map(Outcome::Object),
             Action::List { kind, namespace, selector } => {
                 let resource = ObjectRef::of(*kind, None, "").api_resource();
                 let api: Api<DynamicObject> = match namespace {
@@ -188,7 +195,7 @@ pub(crate) async fn patch_object<P: serde::Serialize + std::fmt::Debug>(
         .map_err(|e| ActionError::from_kube(&e, what, Step::Write))
 }
 
-async fn read(client: &kube::Client, target: &ObjectRef) -> Result<Value, ActionError> {
+pub(crate) async fn read(client: &kube::Client, target: &ObjectRef) -> Result<Value, ActionError> {
     let resource = target.api_resource();
     let api: Api<DynamicObject> = match &target.namespace {
         Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),

@@ -62,7 +62,7 @@ fn also_needed(action: &Action) -> Vec<AccessQuery> {
             AccessQuery::new("get", "", "services", Some(namespace)),
             AccessQuery::new("list", "", "pods", Some(namespace)),
         ],
-        _ => Vec::new(),
+        _ => super::ops::also_needed(action),
     }
 }
 

@@ -10,6 +10,7 @@ mod execute;
 mod forward;
 mod gate;
 mod logs;
+mod ops;
 mod plan;
 mod rollback;
 pub mod rollout;
@@ -25,6 +26,7 @@ pub use forward::{ForwardStats, ForwardTarget, Forwarding};
 pub use gate::{check, run};
 pub use logs::stream_logs;
 pub use plan::shell_line;
+pub use ops::{DrainPod, check_identity, drain_candidates, drain_for, job_name_for};
 pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.
@@ -109,7 +111,23 @@ pub enum Action {
         /// The pod's controller as the caller last saw it (decides the danger); `None` means a bare pod.
         controller: Option<PodController>,
     },
-    /// `kubectl describe`: read-only; `execute` returns the object for the UI to render.
+    /// `kubectl replace -f -` of YAML edited in mosaic (what `kubectl edit` does): a PUT of the whole object
+    /// carrying the resourceVersion the user started from, so a change made meanwhile is refused (409), never
+    /// overwritten. `object` may hold Secret values; its `Debug` masks them.
+    Edit { target: ObjectRef, object: crate::analysis::secret_mask::Unmasked },
+    /// `kubectl delete TYPE NAME`: any object, in the background cascade kubectl uses.
+    Delete { target: ObjectRef },
+    /// `kubectl cordon NODE` (or `uncordon`): a merge patch of `spec.unschedulable`.
+    Cordon { node: String, unschedulable: bool },
+    /// `kubectl drain NODE`: cordon it, then evict each of `pods` through the Eviction subresource (so
+    /// PodDisruptionBudgets are honoured). [`drain_candidates`] leaves out DaemonSet and mirror pods.
+    Drain { node: String, pods: Vec<DrainPod> },
+    /// `kubectl patch cronjob NAME --type=merge -p '{"spec":{"suspend":true}}'` (false resumes it).
+    SuspendCronJob { namespace: String, name: String, suspend: bool },
+    /// `kubectl create job JOB --from=cronjob/NAME`: a Job from the CronJob's template, owned by it and
+    /// annotated `cronjob.kubernetes.io/instantiate: manual`.
+    TriggerCronJob { namespace: String, cronjob: String, job: String },
+    /// `kubectl describe`: read-only; `execute` returns the object and its events for the UI to render.
     Describe { target: ObjectRef },
     /// `kubectl get -o yaml`: read-only; `execute` returns the object.
     Yaml { target: ObjectRef },
@@ -187,6 +205,11 @@ pub enum Outcome {
     },
     /// A read: the object as served, without `managedFields`.
     Object(serde_json::Value),
+    /// A describe: the object, and its events (or why they could not be listed: describe still works).
+    Described {
+        object: serde_json::Value,
+        events: Result<Vec<serde_json::Value>, String>,
+    },
     /// A read whose answer is text, not an object: a log.
     Text(String),
     Deleted {

@@ -97,6 +97,12 @@ impl Action {
                     AccessQuery::new("delete", "", "pods", Some(namespace)),
                 )
             }
+            Action::Edit { .. }
+            | Action::Delete { .. }
+            | Action::Cordon { .. }
+            | Action::Drain { .. }
+            | Action::SuspendCronJob { .. }
+            | Action::TriggerCronJob { .. } => super::ops::plan(self, ctx),
             Action::Describe { target } => Plan::new(
                 kubectl(
                     ctx,
@@ -237,7 +243,13 @@ impl Action {
 const EXEC_CAUTION: &str = "a command in the container can change it: its files, its processes, its data";
 
 impl Plan {
-    fn new(argv: Vec<String>, summary: String, danger: Danger, mutating: bool, permission: AccessQuery) -> Plan {
+    pub(crate) fn new(
+        argv: Vec<String>,
+        summary: String,
+        danger: Danger,
+        mutating: bool,
+        permission: AccessQuery,
+    ) -> Plan {
         let command = shell_line(&argv);
         Plan { argv, command, summary, danger, mutating, permission }
     }
@@ -270,18 +282,18 @@ fn is_plain(arg: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | ',' | '+' | '='))
 }
 
-fn kubectl(ctx: &PlanCtx, namespace: &str, rest: impl IntoIterator<Item = String>) -> Vec<String> {
+pub(crate) fn kubectl(ctx: &PlanCtx, namespace: &str, rest: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut argv: Vec<String> =
         vec!["kubectl".into(), "--context".into(), ctx.context.clone(), "-n".into(), namespace.into()];
     argv.extend(rest);
     argv
 }
 
-fn target_namespace<'a>(ctx: &'a PlanCtx, target: &'a ObjectRef) -> &'a str {
+pub(crate) fn target_namespace<'a>(ctx: &'a PlanCtx, target: &'a ObjectRef) -> &'a str {
     target.namespace.as_deref().unwrap_or(&ctx.namespace)
 }
 
-fn target_words(target: &ObjectRef) -> String {
+pub(crate) fn target_words(target: &ObjectRef) -> String {
     let kind = target.kind.to_lowercase();
     match &target.namespace {
         Some(ns) => format!("{kind} {} in {ns}", target.name),
@@ -289,7 +301,7 @@ fn target_words(target: &ObjectRef) -> String {
     }
 }
 
-fn read_query(target: &ObjectRef) -> AccessQuery {
+pub(crate) fn read_query(target: &ObjectRef) -> AccessQuery {
     AccessQuery::new("get", &target.group, &target.plural, target.namespace.as_deref())
 }
 

@@ -93,6 +93,28 @@ impl ObjectRef {
         }
     }
 
+    /// Any object, from its `apiVersion` (`apps/v1`, `v1`), kind and plural, as discovery names them.
+    pub fn new(api_version: &str, kind: &str, plural: &str, namespace: Option<&str>, name: &str) -> ObjectRef {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        ObjectRef {
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+        }
+    }
+
+    /// `deployment web in shop`, `node worker-1`.
+    pub fn words(&self) -> String {
+        let kind = self.kind.to_lowercase();
+        match &self.namespace {
+            Some(ns) => format!("{kind} {} in {ns}", self.name),
+            None => format!("{kind} {}", self.name),
+        }
+    }
+
     /// How kubectl is told the type: `deployment`, or `ingress.networking.k8s.io` outside the core groups,
     /// so the line never depends on how the user's kubectl resolves short names.
     pub fn kubectl_type(&self) -> String {

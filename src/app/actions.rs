@@ -19,7 +19,14 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
         return Vec::new();
     }
     let target = ObjectRef::of(kind, Some(&ns), &name);
-    let mut out = vec![("d", Action::Describe { target: target.clone() }), ("y", Action::Yaml { target })];
+    let mut out = vec![
+        ("d", Action::Describe { target: target.clone() }),
+        ("y", Action::Yaml { target: target.clone() }),
+        ("e", Action::Edit { target: target.clone(), object: Default::default() }),
+    ];
+    if matches!(kind, Kind::Deployment | Kind::Service | Kind::Namespace) {
+        out.push(("Ctrl-d", Action::Delete { target }));
+    }
     match kind {
         Kind::Deployment => {
             let current = state.selected_deployment().as_ref().and_then(replicas);
@@ -94,20 +101,20 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
         Command::TogglePlan => state.show_plan = !state.show_plan,
         Command::Explain => super::timeline::open_selected(state, effects),
         Command::Copy => effects.push(Effect::Copy(state.view_action().plan(&state.plan_ctx()).command)),
-        Command::Describe | Command::Yaml => {
-            let wanted = if command == Command::Describe { "d" } else { "y" };
-            if let Some((_, action)) = selected_actions(state).into_iter().find(|(k, _)| *k == wanted) {
-                let plan = action.plan(&state.plan_ctx());
-                let command = plan.command.clone();
-                state.pane = Some(TextPane {
-                    title: plan.summary.clone(),
-                    plan: Some(plan),
-                    lines: Vec::new(),
-                    scroll: 0,
-                    loading: true,
-                    selectable: false,
-                });
-                effects.push(Effect::Run { action, dry_run: false, command });
+        Command::Describe | Command::Yaml | Command::Edit => {
+            if let Some((_, Action::Describe { target })) = selected_actions(state).into_iter().find(|(k, _)| *k == "d")
+            {
+                match super::object_pane::kind_of(command) {
+                    Some(kind) => super::object_pane::open(state, kind, target, effects),
+                    None => super::editor::open(state, target, effects),
+                }
+            }
+        }
+        Command::Delete => {
+            if let Some((_, action)) =
+                selected_actions(state).into_iter().find(|(_, a)| matches!(a, Action::Delete { .. }))
+            {
+                open_confirm(state, action, effects);
             }
         }
         Command::Scale => {
@@ -341,7 +348,7 @@ pub fn on_done(state: &mut State, command: &str, dry_run: bool, result: Result<O
 fn summary(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Changed { summary, .. } | Outcome::Deleted { summary } => summary.clone(),
-        Outcome::Object(_) | Outcome::Text(_) => "Done".into(),
+        Outcome::Object(_) | Outcome::Text(_) | Outcome::Described { .. } => "Done".into(),
         Outcome::Output { summary, .. } => summary.clone(),
         Outcome::Shell(shell) => shell.summary(),
         Outcome::Forwarding(forward) => format!("forwarding {}", forward.label()),

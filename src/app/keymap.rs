@@ -16,8 +16,10 @@ pub enum KeyContext {
     Confirm,
     /// A one-line input (replicas, image).
     Prompt,
-    /// A text pane: describe, YAML.
+    /// A text pane: command output, an explanation, text to copy by hand.
     Text,
+    /// The describe or YAML pane of an object.
+    Object,
     /// The logs pane.
     Logs,
     /// Typing a search in the logs pane.
@@ -28,6 +30,10 @@ pub enum KeyContext {
     Wizard,
     /// Choosing the wizard's Service or port.
     WizardChoose,
+    /// Typing in the YAML editor.
+    Editor,
+    /// The editor's server dry-run diff, a conflict, or the question before discarding changes.
+    EditorReview,
 }
 
 impl KeyContext {
@@ -40,23 +46,29 @@ impl KeyContext {
             KeyContext::Help => "Help (?)",
             KeyContext::Confirm => "Confirming an action",
             KeyContext::Prompt => "Input",
-            KeyContext::Text => "Describe and YAML",
+            KeyContext::Text => "Text panes (output, explanations)",
+            KeyContext::Object => "Describe and YAML",
             KeyContext::Logs => "Logs",
-            KeyContext::LogSearch => "Searching the log (/)",
+            KeyContext::LogSearch => "Searching the log or a pane (/)",
             KeyContext::Forwards => "Port-forwards (:pf)",
             KeyContext::Wizard => "Network wizard (w)",
             KeyContext::WizardChoose => "Choosing the wizard's Service or port",
+            KeyContext::Editor => "Editing YAML (e)",
+            KeyContext::EditorReview => "Reviewing an edit",
         }
     }
 
     /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
     pub fn captures_text(self) -> bool {
-        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch)
+        matches!(
+            self,
+            KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch | KeyContext::Editor
+        )
     }
 
     /// Contexts that own the whole keyboard: no global key applies.
     fn closed(self) -> bool {
-        self.captures_text() || matches!(self, KeyContext::Help | KeyContext::Confirm)
+        self.captures_text() || matches!(self, KeyContext::Help | KeyContext::Confirm | KeyContext::EditorReview)
     }
 }
 
@@ -112,6 +124,11 @@ pub enum Command {
     NetworkWizard,
     Expand,
     Rerun,
+    Edit,
+    Delete,
+    Save,
+    Reload,
+    Reveal,
 }
 
 /// One row of the table.
@@ -177,6 +194,8 @@ const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
 const SERVICE_OR_DEPLOY: &[Kind] = &[Kind::Service, Kind::Deployment];
 const POD_OR_DEPLOY: &[Kind] = &[Kind::Pod, Kind::Deployment];
+/// Kinds deleted with the generic delete (pods have their own, with the grace period and force).
+const DELETABLE: &[Kind] = &[Kind::Deployment, Kind::Service, Kind::Namespace];
 
 use Command as C;
 use KeyContext as X;
@@ -283,6 +302,15 @@ pub const KEYMAP: &[Binding] = &[
         SERVICE_OR_DEPLOY,
         false,
     ),
+    unhinted(act(
+        &["e"],
+        C::Edit,
+        "edit",
+        "Edit the selected object's YAML, then apply it after a dry-run diff",
+        &[],
+        true,
+    )),
+    act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", DELETABLE, true),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -309,6 +337,29 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["G", "End"], C::Bottom, "bottom", "Go to the end", "Text", X::Text, false),
     bind(&["c"], C::Copy, "copy", "Copy the kubectl command of this pane", "Text", X::Text, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the pane", "Text", X::Text, true),
+    bind(&["j", "Down"], C::Down, "down", "Scroll down", "Object", X::Object, false),
+    bind(&["k", "Up"], C::Up, "up", "Scroll up", "Object", X::Object, false),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Scroll one page down", "Object", X::Object, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Scroll one page up", "Object", X::Object, false),
+    bind(&["g", "Home"], C::Top, "top", "Go to the top", "Object", X::Object, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "Go to the end", "Object", X::Object, false),
+    bind(&["c"], C::Copy, "copy", "Copy the kubectl command of this pane", "Object", X::Object, true),
+    bind(&["Esc", "q"], C::Back, "close", "Clear the search, or close the pane", "Object", X::Object, true),
+    bind(&["/"], C::Search, "search", "Search the text", "Object", X::Object, true),
+    bind(&["n"], C::NextMatch, "next", "Go to the next match", "Object", X::Object, false),
+    bind(&["N"], C::PrevMatch, "previous-match", "Go to the previous match", "Object", X::Object, false),
+    bind(&["e"], C::Edit, "edit", "Edit this object's YAML", "Object", X::Object, true),
+    bind(
+        &["v"],
+        C::Reveal,
+        "reveal",
+        "Secret: choose one key and show its value, decoded (v again hides it)",
+        "Object",
+        X::Object,
+        false,
+    ),
+    bind(&["Enter"], C::Submit, "show", "Secret: show the chosen key's value", "Object", X::Object, false),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Object", X::Object, false),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Text", X::Text, false),
     bind(&["f"], C::ToggleFollow, "follow", "Follow new lines, or stop (f again resumes)", "Logs", X::Logs, true),
     bind(&["p"], C::TogglePrevious, "previous", "The previous, terminated instance, or back", "Logs", X::Logs, true),
@@ -370,6 +421,47 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Enter"], C::Submit, "choose", "Use this one", "Wizard", X::WizardChoose, true),
     bind(&["Esc", "q"], C::Cancel, "cancel", "Close the wizard", "Wizard", X::WizardChoose, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Wizard", X::WizardChoose, false),
+    bind(
+        &["Ctrl-s"],
+        C::Save,
+        "save",
+        "Check the YAML, dry-run it on the server and show the diff",
+        "Editor",
+        X::Editor,
+        true,
+    ),
+    bind(
+        &["Esc"],
+        C::Cancel,
+        "close",
+        "Close the editor (asks first if you changed something)",
+        "Editor",
+        X::Editor,
+        true,
+    ),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Editor", X::Editor, false),
+    bind(
+        &["y"],
+        C::Confirm,
+        "apply",
+        "Apply the change / discard your changes, as asked",
+        "Review",
+        X::EditorReview,
+        true,
+    ),
+    bind(
+        &["r"],
+        C::Reload,
+        "reload",
+        "After a conflict: reload the object with your changes re-applied",
+        "Review",
+        X::EditorReview,
+        true,
+    ),
+    bind(&["n", "Esc"], C::Cancel, "back", "Back to editing", "Review", X::EditorReview, true),
+    bind(&["j", "Down"], C::Down, "down", "Scroll the diff down", "Review", X::EditorReview, false),
+    bind(&["k", "Up"], C::Up, "up", "Scroll the diff up", "Review", X::EditorReview, false),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Review", X::EditorReview, false),
     bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
@@ -498,8 +590,10 @@ pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option
 /// The global ones come first: on a narrow terminal the end of the line is cut, and `? help` must stay.
 pub fn hints(context: KeyContext, kind: Option<Kind>) -> Vec<&'static Binding> {
     let mut out: Vec<&Binding> = Vec::new();
+    let own = |k: &&str| active().iter().any(|b| b.context == context && applies(b, kind) && b.keys.contains(k));
     if !context.closed() {
-        out.extend(active().iter().filter(|b| b.context == KeyContext::Global && b.hint));
+        // A global key the context binds itself (`/` searches a pane) is not hinted twice.
+        out.extend(active().iter().filter(|b| b.context == KeyContext::Global && b.hint && !b.keys.iter().any(own)));
     }
     out.extend(active().iter().filter(|b| b.context == context && b.hint && applies(b, kind)));
     out
@@ -515,11 +609,14 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Confirm,
         KeyContext::Prompt,
         KeyContext::Text,
+        KeyContext::Object,
         KeyContext::Logs,
         KeyContext::LogSearch,
         KeyContext::Forwards,
         KeyContext::Wizard,
         KeyContext::WizardChoose,
+        KeyContext::Editor,
+        KeyContext::EditorReview,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

@@ -217,6 +217,10 @@ pub struct State {
     pub exec: super::exec::ExecState,
     /// The network wizard pane.
     pub wizard: super::wizard::WizardState,
+    /// Describe or YAML of any object, searchable; a Secret's values masked until one is revealed.
+    pub object_pane: Option<super::object_pane::ObjectPane>,
+    /// The YAML editor (`e`).
+    pub editor: Option<super::editor::EditorState>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -260,6 +264,8 @@ impl State {
             next_log_stream: 0,
             exec: Default::default(),
             wizard: Default::default(),
+            object_pane: None,
+            editor: None,
         }
     }
 

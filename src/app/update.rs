@@ -70,10 +70,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Notice { text, error } => state.flash(text, error),
-        Msg::Checked { command, result } => actions::on_checked(state, &command, result),
+        Msg::Checked { command, result } => {
+            if !super::editor::on_checked(state, &command, &result) {
+                actions::on_checked(state, &command, result);
+            }
+        }
         Msg::Done { command, dry_run, result } => {
             // Exec output, a shell and a forward are handled by their module; the rest as every action.
-            if let Some(result) = super::exec::on_done(state, &command, dry_run, result, &mut effects) {
+            if let Some(result) = super::exec::on_done(state, &command, dry_run, result, &mut effects)
+                && let Some(result) = super::editor::on_done(state, &command, dry_run, result, &mut effects)
+                && let Some(result) = super::object_pane::on_done(state, &command, result)
+            {
                 actions::on_done(state, &command, dry_run, result);
             }
         }
@@ -193,7 +200,13 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
-        Mode::Normal if state.pane.is_some() || state.timeline.is_some() => KeyContext::Text,
+        Mode::Normal if state.editor.is_some() => {
+            state.editor.as_ref().map_or(KeyContext::List, super::editor::key_context)
+        }
+        Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if state.object_pane.as_ref().is_some_and(|p| p.searching()) => KeyContext::LogSearch,
+        Mode::Normal if state.object_pane.is_some() => KeyContext::Object,
+        Mode::Normal if state.timeline.is_some() => KeyContext::Text,
         Mode::Normal if state.wizard.pane.is_some() => {
             super::wizard::key_context(&state.wizard).unwrap_or(KeyContext::Wizard)
         }
@@ -239,6 +252,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
         }
         KeyContext::Prompt => on_prompt_key(state, key, command, effects),
+        KeyContext::Editor | KeyContext::EditorReview => super::editor::on_key(state, key, command, effects),
         KeyContext::Text => match command {
             Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
@@ -247,12 +261,21 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => actions::on_text_command(state, command, effects),
             None => {}
         },
+        KeyContext::Object => match command {
+            Some(Command::Palette) => open_palette(state, effects),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(command) => super::object_pane::on_command(state, command, effects),
+            None => {}
+        },
         KeyContext::Logs => match command {
             Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(command) => super::logs::on_command(state, command, effects),
             None => {}
         },
+        KeyContext::LogSearch if state.object_pane.as_ref().is_some_and(|p| p.searching()) => {
+            super::object_pane::on_search_key(state, key, command)
+        }
         KeyContext::LogSearch => super::logs::on_search_key(state, key, command),
         KeyContext::Wizard | KeyContext::WizardChoose => match command {
             Some(Command::Palette) => open_palette(state, effects),

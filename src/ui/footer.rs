@@ -18,6 +18,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         // The dialog lists the keys that apply to it (no "run" when the action is refused).
         Mode::Confirm(_) => Line::raw(""),
         Mode::Prompt(p) => input_line("", &p.input, theme),
+        Mode::Normal if crate::app::object_pane::search_input(state).is_some() => {
+            input_line("/", crate::app::object_pane::search_input(state).unwrap_or_default(), theme)
+        }
+        Mode::Normal if state.editor.is_some() && state.flash.is_none() => {
+            hint_line(state.editor.as_ref().map_or(KeyContext::Editor, crate::app::editor::key_context), None, theme)
+        }
         Mode::Normal if super::logs::search_input(state).is_some() => {
             input_line("/", super::logs::search_input(state).unwrap_or_default(), theme)
         }
@@ -31,6 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Line::from(Span::styled(format!(" {}", flash.text), style))
             }
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
+            None if state.object_pane.is_some() => hint_line(KeyContext::Object, None, theme),
             None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),
             None if state.logs.is_some() => hint_line(KeyContext::Logs, None, theme),
             None if state.wizard.pane.is_some() => {

@@ -1,16 +1,19 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
 pub mod dialogs;
+pub mod editor;
 pub mod footer;
 pub mod forwards;
 pub mod header;
 pub mod list;
 pub mod logs;
+pub mod object_pane;
 pub mod overlays;
 pub mod pane;
 pub mod plan;
 pub mod theme;
 pub mod wizard;
 pub mod timeline;
+pub mod yaml;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -62,8 +65,14 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     if let Some(pane) = &state.timeline {
         timeline::render(frame, body, pane, theme);
     }
+    if let Some(pane) = &state.object_pane {
+        object_pane::render(frame, body, pane, theme);
+    }
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);
+    }
+    if let Some(editor) = &state.editor {
+        editor::render(frame, body, editor, theme);
     }
     footer::render(frame, footer, state, theme);
     match &state.mode {
