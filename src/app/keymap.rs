@@ -103,6 +103,8 @@ pub enum Command {
     Open,
     /// Jump to the selected object's owner.
     Owner,
+    /// The related-objects tree of the selected object.
+    Related,
 }
 
 /// One row of the table.
@@ -196,6 +198,15 @@ pub const KEYMAP: &[Binding] = &[
         "open",
         "Drill down: deployment → replicasets → pods → containers → logs, service → endpoints → pods, node → pods, \
          PVC → PV, cronjob → jobs → pods; on namespaces, pick one",
+        "Navigation",
+        X::List,
+        false,
+    ),
+    bind(
+        &["R"],
+        C::Related,
+        "related",
+        "Related objects: owners, owned, Services and policies selecting it, mounts, Ingresses routing to it",
         "Navigation",
         X::List,
         false,

@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod logs;
 pub mod msg;
 pub mod palette;
+pub mod related;
 pub mod rows;
 pub mod state;
 pub mod update;

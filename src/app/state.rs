@@ -207,6 +207,8 @@ pub struct State {
     pub access: std::collections::HashMap<crate::cluster::rbac::AccessQuery, Option<bool>>,
     /// Describe, YAML, or text to copy by hand, over the list.
     pub pane: Option<TextPane>,
+    /// The object whose related-objects tree the pane shows (rebuilt as data arrives).
+    pub related: Option<(Kind, ObjectKey)>,
     /// The logs pane over the pod list.
     pub logs: Option<super::logs::LogPane>,
     /// The id of the last log stream asked for; each new stream takes the next.
@@ -251,6 +253,7 @@ impl State {
             show_plan: false,
             access: std::collections::HashMap::new(),
             pane: None,
+            related: None,
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),
