@@ -45,7 +45,7 @@ impl Drill {
             return false;
         }
         if let Some((kind, name)) = &self.owner
-            && !facts.owners.iter().any(|(k, n)| k == kind && n == name)
+            && !facts.owners().any(|(k, n)| k == kind && n == name)
         {
             return false;
         }
