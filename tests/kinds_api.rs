@@ -135,3 +135,20 @@ async fn typed_kinds_list_and_drill_down_by_selector() {
     app.send(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('o'))));
     assert_eq!(app.state.view.kind, Kind::ReplicaSet, "o jumps to the owner");
 }
+
+#[tokio::test]
+async fn the_related_tree_shows_owners_selectors_and_mounts() {
+    let (_sim, session, _dir) = demo().await;
+    let mut app = headless(session, Scope::Namespace("shop".into())).await;
+    app.until("pods", |s| s.index.keys.iter().any(|k| k.1.starts_with("cart-"))).await;
+    let pos = app.state.index.keys.iter().position(|k| k.1.starts_with("cart-")).expect("a cart pod");
+    app.state.select(pos);
+    app.send(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('R'))));
+    let has = |s: &State, line: &str| s.pane.as_ref().is_some_and(|p| p.lines.iter().any(|l| l.trim() == line));
+    app.until("the tree", |s| has(s, "└ Deployment cart") && has(s, "Service cart")).await;
+    let pane = app.state.pane.as_ref().expect("pane");
+    assert!(pane.title.starts_with("Related objects of pod cart-"), "{}", pane.title);
+    assert!(pane.lines.iter().any(|l| l.trim().starts_with("└ ReplicaSet cart-")), "{:?}", pane.lines);
+    app.send(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Esc)));
+    assert!(app.state.pane.is_none() && app.state.related.is_none(), "Esc closes it for good");
+}

@@ -183,6 +183,11 @@ fn parse_typed(obj: &Value) {
         "Role" => check::<rbac::v1::Role>(&obj),
         "RoleBinding" => check::<rbac::v1::RoleBinding>(&obj),
         "StorageClass" => check::<storage::v1::StorageClass>(&obj),
+        "CustomResourceDefinition" => {
+            check::<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>(&obj)
+        }
+        // A custom resource has no typed struct: it parses as any object does.
+        "Certificate" => check::<kube::api::DynamicObject>(&obj),
         other => panic!("no typed check for kind {other}"),
     }
 }

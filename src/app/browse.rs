@@ -164,7 +164,9 @@ pub fn jump_to_owner(state: &mut State) {
         state.view.drill.as_ref().and_then(|d| d.pod.clone()).map(|pod| (Kind::Pod, pod))
     } else {
         let scopes = state.scopes_for(kind);
-        let owners = with_cache!(state, kind, c => c.get(&scopes, &key).map(|e| e.facts.owners.clone()));
+        let owners: Option<Vec<(String, String)>> = with_cache!(state, kind, c => c
+            .get(&scopes, &key)
+            .map(|e| e.facts.owners().map(|(k, n)| (k.to_string(), n.to_string())).collect()));
         owners
             .unwrap_or_default()
             .into_iter()

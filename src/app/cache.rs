@@ -23,41 +23,56 @@ pub struct Entry<K> {
     json: Arc<[u8]>,
     pub row: Row,
     /// What drill-down views filter on, kept beside the row so filtering never reads the JSON back.
-    pub facts: Arc<Facts>,
+    pub facts: Facts,
     kind: PhantomData<fn() -> K>,
 }
 
-/// An object's labels and owners.
-#[derive(Debug, Default, PartialEq)]
-pub struct Facts {
-    pub labels: Vec<(String, String)>,
-    /// (kind, name) of each owner reference.
-    pub owners: Vec<(String, String)>,
-}
+/// An object's labels and owners, packed in one allocation (a few thousand pods each carry one): lines of
+/// `l<TAB>key<TAB>value` and `o<TAB>kind<TAB>name`. Tabs and newlines cannot occur in label keys, values, kinds
+/// or names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts(Box<str>);
 
 impl Facts {
     fn of(meta: &kube::core::ObjectMeta) -> Facts {
-        Facts {
-            labels: meta.labels.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            owners: meta.owner_references.iter().flatten().map(|o| (o.kind.clone(), o.name.clone())).collect(),
+        let mut text = String::new();
+        for (k, v) in meta.labels.iter().flatten() {
+            text.push_str(&format!("l\t{k}\t{v}\n"));
         }
+        for o in meta.owner_references.iter().flatten() {
+            text.push_str(&format!("o\t{}\t{}\n", o.kind, o.name));
+        }
+        Facts(text.into_boxed_str())
+    }
+
+    fn entries(&self, tag: &'static str) -> impl Iterator<Item = (&str, &str)> {
+        self.0.lines().filter_map(move |line| {
+            let mut parts = line.splitn(3, '\t');
+            (parts.next() == Some(tag)).then_some(())?;
+            Some((parts.next()?, parts.next().unwrap_or_default()))
+        })
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries("l").find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// (kind, name) of each owner reference.
+    pub fn owners(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries("o")
     }
 }
 
 impl<K> Clone for Entry<K> {
     fn clone(&self) -> Self {
-        Entry { json: Arc::clone(&self.json), row: self.row.clone(), facts: Arc::clone(&self.facts), kind: PhantomData }
+        Entry { json: Arc::clone(&self.json), row: self.row.clone(), facts: self.facts.clone(), kind: PhantomData }
     }
 }
 
 impl<K: Resource + Serialize + DeserializeOwned> Entry<K> {
     fn new(object: &K, row: Row) -> Self {
         let json: Arc<[u8]> = serde_json::to_vec(object).unwrap_or_default().into();
-        Entry { json, row, facts: Arc::new(Facts::of(object.meta())), kind: PhantomData }
+        Entry { json, row, facts: Facts::of(object.meta()), kind: PhantomData }
     }
 
     /// The object, read back from its JSON (for the few objects an action or a detail view needs).
@@ -285,6 +300,19 @@ mod tests {
         cache.apply(&scope, WatchUpdate::Applied(p.clone()), now);
         let entry = cache.get(std::slice::from_ref(&scope), &("shop".into(), "web".into())).expect("stored");
         assert_eq!(entry.object(), Some(p));
+    }
+
+    #[test]
+    fn facts_keep_labels_and_owners_for_drill_down() {
+        let p: Pod = serde_json::from_value(serde_json::json!({"metadata": {"name": "web-1", "namespace": "shop",
+            "labels": {"app": "web", "pod-template-hash": "7d9f"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d9f", "uid": "u"}]}}))
+        .expect("pod");
+        let facts = Facts::of(&p.metadata);
+        assert_eq!(facts.label("app"), Some("web"));
+        assert_eq!(facts.label("pod-template-hash"), Some("7d9f"));
+        assert_eq!(facts.label("missing"), None);
+        assert_eq!(facts.owners().collect::<Vec<_>>(), [("ReplicaSet", "web-7d9f")]);
     }
 
     #[test]

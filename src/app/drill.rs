@@ -45,7 +45,7 @@ impl Drill {
             return false;
         }
         if let Some((kind, name)) = &self.owner
-            && !facts.owners.iter().any(|(k, n)| k == kind && n == name)
+            && !facts.owners().any(|(k, n)| k == kind && n == name)
         {
             return false;
         }
@@ -95,6 +95,10 @@ pub fn target(kind: Kind, key: &ObjectKey, obj: &serde_json::Value) -> Option<Ta
                 ..in_ns(labels_of(obj, "/spec/selector/matchLabels"), format!("of deployment {name}"))
             },
         ),
+        // A Job's selector is its controller's uid; the `job-name` label its pods carry says the same, readably.
+        Kind::Job if obj.pointer("/spec/template/metadata/labels/job-name").is_some() => {
+            t(Kind::Pod, in_ns(vec![("job-name".into(), name.clone())], format!("of job {name}")))
+        }
         Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet | Kind::Job => {
             let noun = kind.kind_name().to_lowercase();
             t(Kind::Pod, in_ns(labels_of(obj, "/spec/selector/matchLabels"), format!("of {noun} {name}")))

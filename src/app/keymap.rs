@@ -129,6 +129,8 @@ pub enum Command {
     Save,
     Reload,
     Reveal,
+    /// The related-objects tree of the selected object.
+    Related,
 }
 
 /// One row of the table.
@@ -226,6 +228,15 @@ pub const KEYMAP: &[Binding] = &[
         "open",
         "Drill down: deployment → replicasets → pods → containers → logs, service → endpoints → pods, node → pods, \
          PVC → PV, cronjob → jobs → pods; on namespaces, pick one",
+        "Navigation",
+        X::List,
+        false,
+    ),
+    bind(
+        &["R"],
+        C::Related,
+        "related",
+        "Related objects: owners, owned, Services and policies selecting it, mounts, Ingresses routing to it",
         "Navigation",
         X::List,
         false,

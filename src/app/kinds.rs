@@ -109,7 +109,12 @@ impl KindsState {
             if !r.listable() || matches!(s.kind, Kind::Pod | Kind::Deployment | Kind::Service | Kind::Event) {
                 continue;
             }
+            // The shortest name that says which kind: a short name, else the plural when no other group has it.
+            let plural_taken =
+                self.served().iter().filter(|o| resources::get(o.resource).plural == r.plural).count() > 1;
             let word = match s.kind {
+                Kind::Other(_) if !r.short_names.is_empty() => r.short_names[0].to_string(),
+                Kind::Other(_) if !plural_taken => r.plural.to_string(),
                 Kind::Other(_) => r.qualified(),
                 kind => kind.short_names().first().map_or(kind.plural().to_string(), |s| s.to_string()),
             };
@@ -211,6 +216,9 @@ mod tests {
         );
         assert_eq!(k.resolve("netpols"), Resolved::Unknown { closest: Some("netpol".into()) });
         assert_eq!(k.resolve("zzzzzzzzzz"), Resolved::Unknown { closest: None });
-        assert!(k.suggestions().iter().any(|(w, _)| w == "certificates.cert-manager.io"));
+        assert!(
+            k.suggestions().iter().any(|(w, d)| w == "cert" && d.contains("Certificate")),
+            "the short name is offered"
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod logs;
 pub mod msg;
 pub mod object_pane;
 pub mod palette;
+pub mod related;
 pub mod rows;
 pub mod state;
 pub mod timeline;

@@ -209,6 +209,8 @@ pub struct State {
     pub pane: Option<TextPane>,
     /// The timeline pane (`t`): a pod's or an app's verdict and explained timeline.
     pub timeline: Option<super::timeline::TimelinePane>,
+    /// The object whose related-objects tree the pane shows (rebuilt as data arrives).
+    pub related: Option<(Kind, ObjectKey)>,
     /// The logs pane over the pod list.
     pub logs: Option<super::logs::LogPane>,
     /// The id of the last log stream asked for; each new stream takes the next.
@@ -260,6 +262,7 @@ impl State {
             access: std::collections::HashMap::new(),
             pane: None,
             timeline: None,
+            related: None,
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),

@@ -93,6 +93,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
         Msg::Wizard(msg) => super::wizard::on_msg(state, msg, &mut effects),
     }
+    if state.related.is_some() {
+        super::related::refresh(state);
+    }
     ensure_watches(state, &mut effects);
     ensure_access(state, &mut effects);
     state.refresh_index();
@@ -325,6 +328,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Bottom => state.select(usize::MAX),
         Command::Exec | Command::Shell | Command::PortForward => super::exec::on_list_command(state, command, effects),
         Command::Owner => super::browse::jump_to_owner(state),
+        Command::Related => super::related::open(state, effects),
         Command::Open => on_enter(state, effects),
         Command::NetworkWizard => super::wizard::open(state, effects),
         _ => {}
