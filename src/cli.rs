@@ -10,9 +10,10 @@ Examples:
   mosaic -A --context prod        Every namespace of context prod
   mosaic --kubeconfig ./kc.yaml   Use another kubeconfig (KUBECONFIG with several files works too)
   mosaic demo                     Try mosaic on a built-in simulated cluster
+  mosaic faults -A                Everything broken in the cluster, ranked, each with its verdict
   mosaic demo --serve             Only serve the simulated cluster, for kubectl and mosaic to share
 
-Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :ns NAME :ctx NAME :q),
+Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :faults :ns NAME :ctx NAME :q),
 '/' filters, '?' shows every key.";
 
 #[derive(Debug, Parser)]
@@ -59,6 +60,13 @@ pub enum Command {
         /// pod/NAME
         target: String,
         /// text, markdown or json
+        #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
+        output: String,
+    },
+    /// Everything with a problem in the namespace (-n) or the whole cluster (-A), ranked by severity, each with
+    /// its one-line verdict (exit code 2 when there is a fault)
+    Faults {
+        /// text, markdown or json (docs/json/faults.md)
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
         output: String,
     },

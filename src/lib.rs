@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod explain_cmd;
+pub mod faults_cmd;
 pub mod git;
 pub mod logging;
 pub mod paths;

@@ -115,6 +115,15 @@ impl Runtime {
                     let _ = tx.send(Msg::Explained { pod, result });
                 });
             }
+            Effect::Faults { epoch, namespace } => {
+                let Some(session) = self.session() else { return };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result =
+                        crate::faults_cmd::fetch(&session, namespace.as_deref()).await.map_err(|e| format!("{e:#}"));
+                    let _ = tx.send(Msg::Faults { epoch, result });
+                });
+            }
             Effect::Access(query) => {
                 let Some(session) = self.session() else { return };
                 let tx = self.tx.clone();

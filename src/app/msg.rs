@@ -68,6 +68,11 @@ pub enum Msg {
         pod: String,
         result: Result<Vec<String>, String>,
     },
+    /// The fault list of `:faults` (or why it could not be made).
+    Faults {
+        epoch: u64,
+        result: Result<crate::analysis::faults::Report, String>,
+    },
     Copied {
         text: String,
         result: Result<&'static str, String>,
@@ -108,6 +113,11 @@ pub enum Effect {
     Explain {
         namespace: String,
         pod: String,
+    },
+    /// List what the fault list checks, in one namespace or all (answered by `Msg::Faults`).
+    Faults {
+        epoch: u64,
+        namespace: Option<String>,
     },
     /// Ask the server whether the user may do this (for the game plan pane; answered by `Msg::Access`).
     Access(crate::cluster::rbac::AccessQuery),

@@ -204,6 +204,8 @@ pub struct State {
     pub next_log_stream: u64,
     /// Exec history of the open prompt, and the running port-forwards.
     pub exec: super::exec::ExecState,
+    /// The `:faults` list, while it is open.
+    pub faults: Option<super::faults::FaultsView>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -243,6 +245,7 @@ impl State {
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),
+            faults: None,
         }
     }
 

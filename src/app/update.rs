@@ -71,6 +71,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
         Msg::Explained { pod, result } => actions::on_explained(state, &pod, result),
+        Msg::Faults { epoch, result } => super::faults::on_loaded(state, epoch, result),
         Msg::Access { query, allowed } => {
             state.access.insert(query, allowed);
         }
@@ -169,6 +170,8 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
+        Mode::Normal if super::faults::filter_input(state).is_some() => KeyContext::Filter,
+        Mode::Normal if state.faults.is_some() => KeyContext::Faults,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.logs.is_some() => KeyContext::Logs,
@@ -190,6 +193,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
     }
     match context {
         KeyContext::Palette => on_palette_key(state, key, command, effects),
+        KeyContext::Filter if state.faults.is_some() => super::faults::on_filter_key(state, key, command),
         KeyContext::Filter => on_filter_key(state, key, command),
         KeyContext::Help => match command {
             Some(Command::Cancel) => state.mode = Mode::Normal,
@@ -225,6 +229,13 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             None => {}
         },
         KeyContext::LogSearch => super::logs::on_search_key(state, key, command),
+        KeyContext::Faults => match command {
+            Some(Command::Palette) => open_palette(state),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(Command::Quit) => quit(state, effects),
+            Some(command) => super::faults::on_command(state, command, effects),
+            None => {}
+        },
         KeyContext::Forwards => match command {
             Some(Command::Palette) => open_palette(state),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
@@ -395,6 +406,7 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
         }
         Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
         Ok(PaletteCommand::Forwards) => super::exec::open_forwards(state),
+        Ok(PaletteCommand::Faults) => super::faults::open(state, effects),
         Ok(PaletteCommand::Quit) => quit(state, effects),
         Err(e) => state.flash(e.to_string(), true),
     }

@@ -18,6 +18,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         // The dialog lists the keys that apply to it (no "run" when the action is refused).
         Mode::Confirm(_) => Line::raw(""),
         Mode::Prompt(p) => input_line("", &p.input, theme),
+        Mode::Normal if crate::app::faults::filter_input(state).is_some() => {
+            input_line("/", crate::app::faults::filter_input(state).unwrap_or_default(), theme)
+        }
         Mode::Normal if super::logs::search_input(state).is_some() => {
             input_line("/", super::logs::search_input(state).unwrap_or_default(), theme)
         }
@@ -33,6 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
             None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),
             None if state.logs.is_some() => hint_line(KeyContext::Logs, None, theme),
+            None if state.faults.is_some() => hint_line(KeyContext::Faults, None, theme),
             None => hint_line(KeyContext::List, Some(state.view.kind), theme),
         },
     };

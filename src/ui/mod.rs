@@ -1,5 +1,6 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
 pub mod dialogs;
+pub mod faults;
 pub mod footer;
 pub mod forwards;
 pub mod header;
@@ -41,6 +42,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         body.y += 1;
         body.height -= 1;
     }
+    let full_body = body;
     let plan_height = plan::height(state).min(body.height / 2);
     if plan_height > 0 {
         let pane = Rect { y: body.y + body.height - plan_height, height: plan_height, ..body };
@@ -53,6 +55,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if let Some(selected) = state.exec.forwards_open {
         forwards::render(frame, body, &state.exec.forwards, selected, theme);
+    }
+    if let Some(view) = &state.faults {
+        faults::render(frame, full_body, state, view, theme);
     }
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);

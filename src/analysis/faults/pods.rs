@@ -75,6 +75,7 @@ pub fn faults(snapshot: &Snapshot) -> Vec<Fault> {
         let kubectl = top
             .map(|f| f.explanation.kubectl.clone())
             .filter(|k| !k.is_empty())
+            .map(|k| with_context(snapshot, k))
             .unwrap_or_else(|| describe(snapshot, FaultKind::Pod, Some(&ns), &name));
         out.push(Fault {
             severity,
@@ -88,4 +89,14 @@ pub fn faults(snapshot: &Snapshot) -> Vec<Fault> {
         });
     }
     out
+}
+
+/// The catalogue's kubectl lines name no context; the list's lines all do.
+fn with_context(snapshot: &Snapshot, line: String) -> String {
+    match snapshot.context.as_deref() {
+        Some(ctx) if line.starts_with("kubectl ") && !line.contains("--context") => {
+            format!("{line} --context {}", shlex::try_quote(ctx).unwrap_or_default())
+        }
+        _ => line,
+    }
 }
