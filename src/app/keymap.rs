@@ -175,7 +175,7 @@ pub const KEYMAP: &[Binding] = &[
         &[":"],
         C::Palette,
         "palette",
-        "Command palette: :pods :deploy :svc :events :faults :ns :ctx :pf :q",
+        "Open the command palette: :pods :deploy :svc :faults :ns :ctx :pf :q",
         "General",
         X::Global,
         true,
