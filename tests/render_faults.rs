@@ -163,3 +163,48 @@ fn the_filter_narrows_the_list_and_esc_clears_it() {
     update(&mut state, key_msg(crossterm::event::KeyCode::Esc));
     assert!(state.faults.is_none(), "Esc with no filter closes the list");
 }
+
+#[test]
+fn enter_opens_the_explanation_the_list_view_or_the_detail() {
+    use crossterm::event::KeyCode;
+    let mut state = opened(report(Vec::new()));
+    let pick = |state: &mut State, needle: &str| {
+        update(state, key_msg(KeyCode::Char('g')));
+        let rows: Vec<String> =
+            state.faults.as_ref().expect("open").rows().iter().map(|f| format!("{:?} {}", f.kind, f.name)).collect();
+        let at = rows.iter().position(|r| r.starts_with(needle)).unwrap_or_else(|| panic!("{needle} in {rows:?}"));
+        for _ in 0..at {
+            update(state, key_msg(KeyCode::Char('j')));
+        }
+        update(state, key_msg(KeyCode::Enter))
+    };
+
+    // A pod: the explanation pane of `t`, over the list; Esc returns to the list.
+    let effects = pick(&mut state, "Pod orders-");
+    assert!(effects.contains(&Effect::Explain { namespace: "acme".into(), pod: "orders-d88d6dc55-rp9zx".into() }));
+    assert_eq!(state.pane.as_ref().map(|p| p.title.as_str()), Some("Why? pod orders-d88d6dc55-rp9zx"));
+    update(&mut state, key_msg(KeyCode::Esc));
+    assert!(state.pane.is_none() && state.faults.is_some());
+
+    // A node: its verdict, what it means and the next check, in a pane; `c` copies the command.
+    pick(&mut state, "Node node-c");
+    let pane = state.pane.clone().expect("detail pane");
+    assert_eq!(pane.title, "Node node-c");
+    assert_eq!(pane.lines.last().map(String::as_str), Some("kubectl describe node node-c --context kind-acme"));
+    let effects = update(&mut state, key_msg(KeyCode::Char('c')));
+    assert!(effects.contains(&Effect::Copy("kubectl describe node node-c --context kind-acme".into())), "{effects:?}");
+    update(&mut state, key_msg(KeyCode::Esc));
+
+    // `r` checks again: one fetch, while the last answer stays on screen; a tick asks nothing.
+    let effects = update(&mut state, key_msg(KeyCode::Char('r')));
+    assert_eq!(effects.iter().filter(|e| matches!(e, Effect::Faults { .. })).count(), 1, "{effects:?}");
+    assert!(state.faults.as_ref().is_some_and(|f| f.loading && f.report.is_some()));
+    let effects = update(&mut state, Msg::Tick);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Faults { .. })), "nothing polls");
+
+    // A Service: its list view, with the cursor asked to land on it.
+    pick(&mut state, "Service billing");
+    assert!(state.faults.is_none());
+    assert_eq!(state.view.kind, mosaic::cluster::Kind::Service);
+    assert_eq!(state.view.selected_key, Some(("acme".to_string(), "billing".to_string())));
+}

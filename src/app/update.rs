@@ -41,6 +41,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.switching = None;
             // The runtime stopped the old context's log stream with everything else.
             state.logs = None;
+            state.faults = None;
             state.flash(format!("Switched to context {}", info.context), false);
             if let Scope::Namespace(_) = state.scope {
                 state.scope = Scope::Namespace(info.namespace.clone());
