@@ -74,15 +74,14 @@ fn unchecked_line(report: &Report) -> Option<String> {
     if report.unchecked.is_empty() {
         return None;
     }
-    let parts: Vec<String> = report
-        .unchecked
-        .iter()
-        .map(|u| {
-            let why = if u.can_i.is_some() { "forbidden" } else { u.reason.as_str() };
-            format!("{} ({why})", u.resource)
-        })
-        .collect();
-    Some(format!(" Could not check: {}", parts.join(", ")))
+    let (forbidden, other): (Vec<_>, Vec<_>) = report.unchecked.iter().partition(|u| u.can_i.is_some());
+    let mut parts = Vec::new();
+    if !forbidden.is_empty() {
+        let names: Vec<&str> = forbidden.iter().map(|u| u.resource.as_str()).collect();
+        parts.push(format!("{} (forbidden for you)", names.join(", ")));
+    }
+    parts.extend(other.iter().map(|u| format!("{} ({})", u.resource, u.reason)));
+    Some(format!(" Could not check: {}", parts.join("; ")))
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &FaultsView, theme: &Theme) {
@@ -164,7 +163,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &FaultsView, t
             ));
         }
         (Some(report), _) if rows.is_empty() => {
-            let text = if report.faults.is_empty() {
+            let text = if report.checked.is_empty() {
+                " Nothing could be checked: every list was refused. :ns NAME picks a namespace you may read."
+                    .to_string()
+            } else if report.faults.is_empty() {
                 format!(
                     " No fault found. Checked {}.",
                     if report.checked.is_empty() { "nothing".into() } else { report.checked.join(", ") }
