@@ -32,6 +32,7 @@ fn title(view: &FaultsView) -> String {
     let state = match (&view.report, view.loading) {
         (None, true) => "checking…".to_string(),
         (Some(r), true) => format!("{} · checking again…", counts(r)),
+        (Some(r), false) if r.checked.is_empty() => "nothing could be checked".to_string(),
         (Some(r), false) => counts(r),
         (None, false) => "not checked".to_string(),
     };
