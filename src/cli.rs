@@ -11,9 +11,10 @@ Examples:
   mosaic --kubeconfig ./kc.yaml   Use another kubeconfig (KUBECONFIG with several files works too)
   mosaic demo                     Try mosaic on a built-in simulated cluster
   mosaic diagnose svc/web -n shop Why does traffic not reach Service web? (exit 0 flows, 2 cause, 3 unsure)
+  mosaic faults -A                Everything broken in the cluster, ranked, each with its verdict
   mosaic demo --serve             Only serve the simulated cluster, for kubectl and mosaic to share
 
-Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :ns NAME :ctx NAME :q),
+Inside mosaic: ':' opens the command palette (:pods :deploy :svc :events :faults :ns NAME :ctx NAME :q),
 '/' filters, '?' shows every key.";
 
 #[derive(Debug, Parser)]
@@ -72,6 +73,13 @@ pub enum Command {
         #[arg(long)]
         port: Option<String>,
         /// text, markdown or json (see docs/json/diagnose.md)
+        #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
+        output: String,
+    },
+    /// Everything with a problem in the namespace (-n) or the whole cluster (-A), ranked by severity, each with
+    /// its one-line verdict (exit code 2 when there is a fault)
+    Faults {
+        /// text, markdown or json (docs/json/faults.md)
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
         output: String,
     },

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod diagnose_cmd;
 pub mod explain_cmd;
+pub mod faults_cmd;
 pub mod git;
 pub mod logging;
 pub mod paths;

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
             Some(Command::Diagnose { target, port, output }) => {
                 run_diagnose(&cli.global, &target, port.as_deref(), &output).await.map(|code| exit_code = Some(code))
             }
+            Some(Command::Faults { output }) => run_faults(&cli.global, &output).await.map(|found| problem = found),
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
             Some(Command::Transcript(command)) => run_transcript(&cli.global, command).await,
             Some(Command::Bindings(command)) => mosaic::bindings_cmd::run(&cli.global, command).await,
@@ -119,6 +120,30 @@ async fn run_diagnose(global: &GlobalArgs, target: &str, port: Option<&str>, out
         _ => print!("{}", diagnose_cmd::text(&report)),
     }
     Ok(u8::try_from(report.exit_code()).unwrap_or(1))
+}
+
+/// Prints the fault list; true when there is a fault.
+async fn run_faults(global: &GlobalArgs, output: &str) -> anyhow::Result<bool> {
+    let options = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        namespace: global.namespace.clone(),
+    };
+    let session = connect(kubeconfig::resolve(&options)?).await?;
+    let namespace = (!global.all_namespaces).then(|| session.target.namespace.clone());
+    let report = mosaic::faults_cmd::fetch(&session, namespace.as_deref()).await?;
+    match output {
+        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+        "markdown" | "md" => print!("{}", mosaic::faults_cmd::markdown(&report)),
+        _ => print!("{}", mosaic::faults_cmd::text(&report)),
+    }
+    if report.checked.is_empty() {
+        let scope = namespace.map_or("-A".to_string(), |ns| format!("-n {ns}"));
+        anyhow::bail!(
+            "nothing could be checked with {scope} (see \"Could not check\" above); try a namespace you may read"
+        );
+    }
+    Ok(report.has_faults())
 }
 
 async fn run_transcript(global: &GlobalArgs, command: TranscriptCommand) -> anyhow::Result<()> {

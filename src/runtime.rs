@@ -2,8 +2,8 @@
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
 mod exec;
 mod kinds;
-mod wizard;
 mod recorder;
+mod wizard;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -127,6 +127,15 @@ impl Runtime {
                         .await
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Explained { target, result });
+                });
+            }
+            Effect::Faults { epoch, namespace } => {
+                let Some(session) = self.session() else { return };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result =
+                        crate::faults_cmd::fetch(&session, namespace.as_deref()).await.map_err(|e| format!("{e:#}"));
+                    let _ = tx.send(Msg::Faults { epoch, result });
                 });
             }
             Effect::Access(query) => {

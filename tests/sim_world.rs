@@ -375,7 +375,16 @@ fn demo_loads_settles_and_shows_each_lesson() {
     assert!(dns.iter().all(|p| ready(p)));
     assert_eq!(store.kind("Pod", "kube-system").len(), 5, "2 CoreDNS and one kube-proxy per node");
 
-    assert!(store.kind("PersistentVolumeClaim", "shop").iter().all(|c| c["status"]["phase"] == "Bound"));
+    // Every claim binds, but `exports`: it asks for a StorageClass that does not exist.
+    for claim in store.kind("PersistentVolumeClaim", "shop") {
+        let want = if claim["metadata"]["name"] == "exports" { "Pending" } else { "Bound" };
+        assert_eq!(claim["status"]["phase"], want, "{}", claim["metadata"]["name"]);
+    }
+    assert!(
+        events_about(&store, "shop", "exports").iter().any(|e| e["reason"] == "ProvisioningFailed"
+            && e["message"].as_str().is_some_and(|m| m.contains("\"fast-ssd\" not found"))),
+        "the provisioner says why"
+    );
     let secret = store.kind("Secret", "shop").into_iter().find(|s| s["metadata"]["name"] == "cart-redis").unwrap();
     assert_eq!(secret["data"]["password"], "c2VjcmV0");
     let deployment = |name: &str| {

@@ -25,8 +25,8 @@ pub use exec::{EXEC_TIMEOUT, ExecOutput, Exit, MAX_OUTPUT, SHELL_COMMAND, ShellS
 pub use forward::{ForwardStats, ForwardTarget, Forwarding};
 pub use gate::{check, run};
 pub use logs::stream_logs;
-pub use plan::shell_line;
 pub use ops::{DrainPod, check_identity, drain_candidates, drain_for, job_name_for};
+pub use plan::shell_line;
 pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.

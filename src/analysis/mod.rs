@@ -1,6 +1,7 @@
 //! The analysis layer: pure functions over Kubernetes objects. No I/O.
 pub mod age;
 pub mod explain;
+pub mod faults;
 pub mod health;
 pub mod network;
 pub mod pod_status;

@@ -26,6 +26,8 @@ pub enum KeyContext {
     LogSearch,
     /// The list of port-forwards (`:pf`).
     Forwards,
+    /// The fault list (`:faults`).
+    Faults,
     /// The network wizard pane.
     Wizard,
     /// Choosing the wizard's Service or port.
@@ -51,6 +53,7 @@ impl KeyContext {
             KeyContext::Logs => "Logs",
             KeyContext::LogSearch => "Searching the log or a pane (/)",
             KeyContext::Forwards => "Port-forwards (:pf)",
+            KeyContext::Faults => "Fault list (:faults)",
             KeyContext::Wizard => "Network wizard (w)",
             KeyContext::WizardChoose => "Choosing the wizard's Service or port",
             KeyContext::Editor => "Editing YAML (e)",
@@ -117,6 +120,7 @@ pub enum Command {
     Shell,
     PortForward,
     StopForward,
+    Refresh,
     /// Enter on a list: drill down, or pick the namespace.
     Open,
     /// Jump to the selected object's owner.
@@ -207,7 +211,7 @@ pub const KEYMAP: &[Binding] = &[
         &[":"],
         C::Palette,
         "palette",
-        "Open the command palette: :pods :deploy :svc :events :ns :ctx :pf :q",
+        "Open the command palette: :pods :deploy :svc :faults :ns :ctx :pf :q",
         "General",
         X::Global,
         true,
@@ -408,6 +412,41 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Ctrl-d"], C::StopForward, "stop", "Stop the selected forward", "Port-forwards", X::Forwards, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the list (forwards keep running)", "Port-forwards", X::Forwards, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Port-forwards", X::Forwards, false),
+    bind(&["j", "Down"], C::Down, "down", "Next fault", "Fault list", X::Faults, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous fault", "Fault list", X::Faults, false),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "One page down", "Fault list", X::Faults, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "One page up", "Fault list", X::Faults, false),
+    bind(&["g", "Home"], C::Top, "top", "The first (most severe) fault", "Fault list", X::Faults, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "The last fault", "Fault list", X::Faults, false),
+    bind(
+        &["Enter"],
+        C::Submit,
+        "open",
+        "Open it: a pod's explanation, the deployment or service in its list, else the fault's detail",
+        "Fault list",
+        X::Faults,
+        true,
+    ),
+    bind(
+        &["r"],
+        C::Refresh,
+        "refresh",
+        "Check again (one list per kind; nothing polls)",
+        "Fault list",
+        X::Faults,
+        true,
+    ),
+    bind(
+        &["p"],
+        C::TogglePlan,
+        "game-plan",
+        "Show or hide the kubectl that lists what was checked",
+        "Fault list",
+        X::Faults,
+        true,
+    ),
+    bind(&["Esc"], C::Back, "back", "Clear the filter, or close the list", "Fault list", X::Faults, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Fault list", X::Faults, false),
     bind(&["j", "Down"], C::Down, "next", "The next step (the diagnosis is last)", "Wizard", X::Wizard, false),
     bind(&["k", "Up"], C::Up, "previous", "The previous step", "Wizard", X::Wizard, false),
     bind(
@@ -624,6 +663,7 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Logs,
         KeyContext::LogSearch,
         KeyContext::Forwards,
+        KeyContext::Faults,
         KeyContext::Wizard,
         KeyContext::WizardChoose,
         KeyContext::Editor,

@@ -9,6 +9,7 @@ pub mod describe;
 pub mod drill;
 pub mod editor;
 pub mod exec;
+pub mod faults;
 pub mod keymap;
 pub mod kind_rows;
 pub mod kinds;

@@ -77,6 +77,11 @@ pub enum Msg {
         target: crate::explain_cmd::Target,
         result: Result<crate::explain_cmd::document::Document, String>,
     },
+    /// The fault list of `:faults` (or why it could not be made).
+    Faults {
+        epoch: u64,
+        result: Result<crate::analysis::faults::Report, String>,
+    },
     Copied {
         text: String,
         result: Result<&'static str, String>,
@@ -121,6 +126,11 @@ pub enum Effect {
     Explain {
         namespace: String,
         target: crate::explain_cmd::Target,
+    },
+    /// List what the fault list checks, in one namespace or all (answered by `Msg::Faults`).
+    Faults {
+        epoch: u64,
+        namespace: Option<String>,
     },
     /// Ask the server whether the user may do this (for the game plan pane; answered by `Msg::Access`).
     Access(crate::cluster::rbac::AccessQuery),

@@ -29,6 +29,8 @@ pub enum PaletteCommand {
     Help,
     /// `:pf`: the running port-forwards.
     Forwards,
+    /// `:faults`: everything with a problem, ranked.
+    Faults,
     Quit,
 }
 
@@ -40,6 +42,7 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
     (&["events", "ev", "event"], "Events, newest first"),
     (&["ns", "namespace", "namespaces"], "Switch namespace: :ns NAME, :ns all; :ns alone lists them"),
     (&["ctx", "context", "contexts"], "Switch context: :ctx NAME"),
+    (&["faults", "fault", "problems"], "Everything with a problem here, ranked, each with its verdict"),
     (&["pf", "port-forwards", "forwards"], "Running port-forwards: stop one with Ctrl-d"),
     (&["help"], "Show the key bindings"),
     (&["q", "quit", "q!"], "Quit mosaic"),
@@ -69,6 +72,7 @@ pub fn parse(input: &str) -> Result<PaletteCommand, PaletteError> {
         "ctx" => PaletteCommand::Context(arg),
         "help" => PaletteCommand::Help,
         "pf" => PaletteCommand::Forwards,
+        "faults" => PaletteCommand::Faults,
         _ => PaletteCommand::Quit,
     })
 }
@@ -144,6 +148,7 @@ mod tests {
         assert_eq!(parse("ns"), Ok(PaletteCommand::Namespace(None)));
         assert_eq!(parse("ctx prod"), Ok(PaletteCommand::Context(Some("prod".into()))));
         assert_eq!(parse("q"), Ok(PaletteCommand::Quit));
+        assert_eq!(parse(":faults"), Ok(PaletteCommand::Faults));
         assert_eq!(parse("  "), Err(PaletteError::Empty));
         assert_eq!(parse("frobnicate"), Err(PaletteError::Unknown("frobnicate".into())));
     }

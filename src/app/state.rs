@@ -223,6 +223,8 @@ pub struct State {
     pub object_pane: Option<super::object_pane::ObjectPane>,
     /// The YAML editor (`e`).
     pub editor: Option<super::editor::EditorState>,
+    /// The `:faults` list, while it is open.
+    pub faults: Option<super::faults::FaultsView>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -269,6 +271,7 @@ impl State {
             wizard: Default::default(),
             object_pane: None,
             editor: None,
+            faults: None,
         }
     }
 

@@ -42,6 +42,11 @@ pub fn open_selected(state: &mut State, effects: &mut Vec<Effect>) {
         Kind::Deployment => Target::Deployment(name),
         _ => return,
     };
+    open(state, namespace, target, effects);
+}
+
+/// Open the timeline of a pod or an app, from a list row or from the fault list.
+pub fn open(state: &mut State, namespace: String, target: Target, effects: &mut Vec<Effect>) {
     state.timeline =
         Some(TimelinePane { target: target.clone(), namespace: namespace.clone(), document: None, selected: 0 });
     effects.push(Effect::Explain { namespace, target });

@@ -42,6 +42,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             // The runtime stopped the old context's log stream with everything else.
             state.logs = None;
             state.wizard.pane = None;
+            state.faults = None;
             state.flash(format!("Switched to context {}", info.context), false);
             if let Scope::Namespace(_) = state.scope {
                 state.scope = Scope::Namespace(info.namespace.clone());
@@ -86,6 +87,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Copied { text, result } => actions::on_copied(state, text, result),
         Msg::Explained { target, result } => super::timeline::on_explained(state, &target, result),
+        Msg::Faults { epoch, result } => super::faults::on_loaded(state, epoch, result),
         Msg::Access { query, allowed } => {
             state.access.insert(query, allowed);
         }
@@ -213,6 +215,8 @@ fn key_context(state: &State) -> KeyContext {
         Mode::Normal if state.wizard.pane.is_some() => {
             super::wizard::key_context(&state.wizard).unwrap_or(KeyContext::Wizard)
         }
+        Mode::Normal if super::faults::filter_input(state).is_some() => KeyContext::Filter,
+        Mode::Normal if state.faults.is_some() => KeyContext::Faults,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.logs.is_some() => KeyContext::Logs,
@@ -234,6 +238,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
     }
     match context {
         KeyContext::Palette => on_palette_key(state, key, command, effects),
+        KeyContext::Filter if state.faults.is_some() => super::faults::on_filter_key(state, key, command),
         KeyContext::Filter => on_filter_key(state, key, command),
         KeyContext::Help => match command {
             Some(Command::Cancel) => state.mode = Mode::Normal,
@@ -284,6 +289,13 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(Command::Palette) => open_palette(state, effects),
             Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
             Some(command) => super::wizard::on_command(state, command, effects),
+            None => {}
+        },
+        KeyContext::Faults => match command {
+            Some(Command::Palette) => open_palette(state, effects),
+            Some(Command::Help) => state.mode = Mode::Help { scroll: 0 },
+            Some(Command::Quit) => quit(state, effects),
+            Some(command) => super::faults::on_command(state, command, effects),
             None => {}
         },
         KeyContext::Forwards => match command {
@@ -469,6 +481,7 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
         }
         Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
         Ok(PaletteCommand::Forwards) => super::exec::open_forwards(state),
+        Ok(PaletteCommand::Faults) => super::faults::open(state, effects),
         Ok(PaletteCommand::Quit) => quit(state, effects),
         Err(palette::PaletteError::Unknown(word)) => super::browse::open_kind(state, &word, effects),
         Err(e) => state.flash(e.to_string(), true),

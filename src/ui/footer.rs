@@ -18,6 +18,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         // The dialog lists the keys that apply to it (no "run" when the action is refused).
         Mode::Confirm(_) => Line::raw(""),
         Mode::Prompt(p) => input_line("", &p.input, theme),
+        Mode::Normal if crate::app::faults::filter_input(state).is_some() => {
+            input_line("/", crate::app::faults::filter_input(state).unwrap_or_default(), theme)
+        }
         Mode::Normal if crate::app::object_pane::search_input(state).is_some() => {
             input_line("/", crate::app::object_pane::search_input(state).unwrap_or_default(), theme)
         }
@@ -43,6 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             None if state.wizard.pane.is_some() => {
                 hint_line(crate::app::wizard::key_context(&state.wizard).unwrap_or(KeyContext::Wizard), None, theme)
             }
+            None if state.faults.is_some() => hint_line(KeyContext::Faults, None, theme),
             None => hint_line(KeyContext::List, Some(state.view.kind), theme),
         },
     };

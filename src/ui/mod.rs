@@ -1,6 +1,7 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
 pub mod dialogs;
 pub mod editor;
+pub mod faults;
 pub mod footer;
 pub mod forwards;
 pub mod header;
@@ -11,8 +12,8 @@ pub mod overlays;
 pub mod pane;
 pub mod plan;
 pub mod theme;
-pub mod wizard;
 pub mod timeline;
+pub mod wizard;
 pub mod yaml;
 
 use ratatui::Frame;
@@ -46,6 +47,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         body.y += 1;
         body.height -= 1;
     }
+    let full_body = body;
     let plan_height = plan::height(state).min(body.height / 2);
     if plan_height > 0 {
         let pane = Rect { y: body.y + body.height - plan_height, height: plan_height, ..body };
@@ -58,6 +60,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if let Some(selected) = state.exec.forwards_open {
         forwards::render(frame, body, &state.exec.forwards, selected, theme);
+    }
+    if let Some(view) = &state.faults {
+        faults::render(frame, full_body, state, view, theme);
     }
     if let Some(wizard) = &state.wizard.pane {
         wizard::render(frame, body, wizard, theme);
