@@ -44,8 +44,8 @@ fn demo_fault_list_opens_the_crashing_pods_explanation() {
         term.wait_for("last log line", WAIT).unwrap()
     };
     let text = screen.contents();
-    assert!(text.contains(": Crashing on start: exit code 1, 7 restarts, last log line: FATAL"), "{}", framed(&screen));
-    assert!(text.contains("Timeline:"), "{}", framed(&screen));
+    assert!(text.contains("Crashing on start: exit code 1, 7 restarts, last log line: FATAL"), "{}", framed(&screen));
+    assert!(text.contains("$ kubectl logs checkout-"), "{}", framed(&screen));
 
     // Esc closes the explanation and returns to the fault list, still filtered.
     term.esc();
