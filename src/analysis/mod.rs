@@ -4,6 +4,7 @@ pub mod explain;
 pub mod health;
 pub mod network;
 pub mod pod_status;
+pub mod rollout;
 pub mod selector;
 pub mod summary;
 

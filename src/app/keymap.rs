@@ -24,6 +24,14 @@ pub enum KeyContext {
     LogSearch,
     /// The list of port-forwards (`:pf`).
     Forwards,
+    /// The workspace manager (`:ws`).
+    Workspaces,
+    /// The workspace view: one card per app (`:apps`).
+    Apps,
+    /// Proposed bindings for the unbound apps.
+    Matches,
+    /// A form of text inputs: the workspace editor, the bind screen.
+    Form,
 }
 
 impl KeyContext {
@@ -40,12 +48,19 @@ impl KeyContext {
             KeyContext::Logs => "Logs",
             KeyContext::LogSearch => "Searching the log (/)",
             KeyContext::Forwards => "Port-forwards (:pf)",
+            KeyContext::Workspaces => "Workspaces (:ws)",
+            KeyContext::Apps => "Workspace view (:apps)",
+            KeyContext::Matches => "Matching apps to repos",
+            KeyContext::Form => "Forms (workspace editor, bind)",
         }
     }
 
     /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
     pub fn captures_text(self) -> bool {
-        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch)
+        matches!(
+            self,
+            KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch | KeyContext::Form
+        )
     }
 
     /// Contexts that own the whole keyboard: no global key applies.
@@ -99,6 +114,20 @@ pub enum Command {
     Shell,
     PortForward,
     StopForward,
+    NewItem,
+    Edit,
+    Rename,
+    DeleteItem,
+    SetDefault,
+    OpenWorkspaces,
+    Bind,
+    MatchAll,
+    Refresh,
+    Accept,
+    Skip,
+    NextField,
+    PrevField,
+    AcceptOffer,
 }
 
 /// One row of the table.
@@ -171,7 +200,7 @@ pub const KEYMAP: &[Binding] = &[
         &[":"],
         C::Palette,
         "palette",
-        "Open the command palette: :pods :deploy :svc :events :ns :ctx :pf :q",
+        "Open the command palette: :pods :deploy :svc :events :apps :ws :ns :ctx :pf :q",
         "General",
         X::Global,
         true,
@@ -234,6 +263,49 @@ pub const KEYMAP: &[Binding] = &[
         POD_OR_SERVICE,
         true,
     )),
+    bind(
+        &["W"],
+        C::AcceptOffer,
+        "take-workspace",
+        "Create the offered workspace (first run in a context without one)",
+        "Workspaces",
+        X::List,
+        false,
+    ),
+    bind(&["j", "Down"], C::Down, "down", "Next workspace", "Workspaces", X::Workspaces, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous workspace", "Workspaces", X::Workspaces, false),
+    bind(&["Enter"], C::Submit, "open", "Open the workspace: its apps", "Workspaces", X::Workspaces, true),
+    bind(&["n"], C::NewItem, "new", "Create a workspace", "Workspaces", X::Workspaces, true),
+    bind(&["e"], C::Edit, "edit", "Edit the workspace's filters", "Workspaces", X::Workspaces, true),
+    bind(&["r"], C::Rename, "rename", "Rename the workspace", "Workspaces", X::Workspaces, true),
+    bind(&["*"], C::SetDefault, "default", "Make it the default workspace", "Workspaces", X::Workspaces, true),
+    bind(&["Ctrl-d"], C::DeleteItem, "delete", "Delete the workspace (asks first)", "Workspaces", X::Workspaces, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close the list", "Workspaces", X::Workspaces, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Workspaces", X::Workspaces, false),
+    bind(&["j", "Down"], C::Down, "down", "Next app", "Apps", X::Apps, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous app", "Apps", X::Apps, false),
+    bind(&["g", "Home"], C::Top, "top", "First app", "Apps", X::Apps, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "Last app", "Apps", X::Apps, false),
+    bind(&["Enter"], C::Submit, "open", "Open the app: its pods (Esc comes back)", "Apps", X::Apps, true),
+    bind(&["b"], C::Bind, "bind", "Bind the app to its git repo and image repository", "Apps", X::Apps, true),
+    bind(&["M"], C::MatchAll, "match", "Match every unbound app to a repo under a folder", "Apps", X::Apps, true),
+    bind(&["w"], C::OpenWorkspaces, "workspaces", "Manage workspaces (:ws)", "Apps", X::Apps, true),
+    bind(&["R"], C::Refresh, "reread", "Read the bound repos again (git)", "Apps", X::Apps, false),
+    bind(&["Esc", "q"], C::Back, "close", "Close the workspace view", "Apps", X::Apps, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Apps", X::Apps, false),
+    bind(&["j", "Down"], C::Down, "down", "Next app", "Matching", X::Matches, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous app", "Matching", X::Matches, false),
+    bind(&["a", "Space"], C::Accept, "accept", "Accept the proposal, or take it back", "Matching", X::Matches, true),
+    bind(&["s"], C::Skip, "skip", "Skip this app", "Matching", X::Matches, true),
+    bind(&["e"], C::Edit, "edit", "Edit the proposal (the bind screen)", "Matching", X::Matches, true),
+    bind(&["Enter"], C::Submit, "save", "Save every accepted binding", "Matching", X::Matches, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close without saving", "Matching", X::Matches, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Matching", X::Matches, false),
+    bind(&["Tab", "Down"], C::NextField, "next-field", "Next field", "Form", X::Form, true),
+    bind(&["BackTab", "Up"], C::PrevField, "previous-field", "Previous field", "Form", X::Form, false),
+    bind(&["Enter"], C::Submit, "save", "Save", "Form", X::Form, true),
+    bind(&["Esc"], C::Cancel, "cancel", "Cancel", "Form", X::Form, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Form", X::Form, false),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -313,6 +385,8 @@ pub fn parse_key(name: &str) -> Option<(KeyCode, KeyModifiers)> {
         "Esc" => KeyCode::Esc,
         "Enter" => KeyCode::Enter,
         "Tab" => KeyCode::Tab,
+        "BackTab" => KeyCode::BackTab,
+        "Space" => KeyCode::Char(' '),
         "Up" => KeyCode::Up,
         "Down" => KeyCode::Down,
         "Left" => KeyCode::Left,
@@ -444,6 +518,10 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Logs,
         KeyContext::LogSearch,
         KeyContext::Forwards,
+        KeyContext::Workspaces,
+        KeyContext::Apps,
+        KeyContext::Matches,
+        KeyContext::Form,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

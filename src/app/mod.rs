@@ -13,6 +13,7 @@ pub mod palette;
 pub mod rows;
 pub mod state;
 pub mod update;
+pub mod workspaces;
 
 pub use msg::{Data, Effect, Msg};
 pub use state::{ContextInfo, Mode, State};

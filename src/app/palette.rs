@@ -29,6 +29,10 @@ pub enum PaletteCommand {
     Help,
     /// `:pf`: the running port-forwards.
     Forwards,
+    /// `:ws` alone: the workspace manager; `:ws NAME`: that workspace's apps.
+    Workspaces(Option<String>),
+    /// `:apps`: the default workspace's apps (every app when there is no workspace).
+    Apps,
     Quit,
 }
 
@@ -41,6 +45,8 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
     (&["ns", "namespace", "namespaces"], "Switch namespace: :ns NAME, :ns all; :ns alone lists them"),
     (&["ctx", "context", "contexts"], "Switch context: :ctx NAME"),
     (&["pf", "port-forwards", "forwards"], "Running port-forwards: stop one with Ctrl-d"),
+    (&["apps", "app"], "The apps of the default workspace: replicas, rollout, pods, repo"),
+    (&["ws", "workspaces"], "Manage workspaces; :ws NAME opens one"),
     (&["help"], "Show the key bindings"),
     (&["q", "quit", "q!"], "Quit mosaic"),
 ];
@@ -69,6 +75,8 @@ pub fn parse(input: &str) -> Result<PaletteCommand, PaletteError> {
         "ctx" => PaletteCommand::Context(arg),
         "help" => PaletteCommand::Help,
         "pf" => PaletteCommand::Forwards,
+        "ws" => PaletteCommand::Workspaces(arg),
+        "apps" => PaletteCommand::Apps,
         _ => PaletteCommand::Quit,
     })
 }

@@ -131,11 +131,13 @@ pub struct ListView {
     /// The selected object, so the cursor stays on it as rows come and go.
     pub selected_key: Option<ObjectKey>,
     pub filter: String,
+    /// The pod list of one app (Enter on a workspace card): only its pods are listed.
+    pub app: Option<super::workspaces::AppFilter>,
 }
 
 impl ListView {
     pub fn new(kind: Kind) -> Self {
-        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new() }
+        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new(), app: None }
     }
 }
 
@@ -154,11 +156,14 @@ pub struct Fallback {
     pub how: String,
 }
 
+/// What a row index was built for: kind, cache generation, filter, scopes and the app it is narrowed to.
+type IndexStamp = (Kind, u64, String, Vec<Scope>, Option<super::workspaces::AppFilter>);
+
 /// The rows of the current view after filtering, in display order. Rebuilt only when data or filter change.
 #[derive(Debug, Default)]
 pub struct RowIndex {
     pub keys: Vec<ObjectKey>,
-    built_for: Option<(Kind, u64, String, Vec<Scope>)>,
+    built_for: Option<IndexStamp>,
 }
 
 #[derive(Debug)]
@@ -204,6 +209,8 @@ pub struct State {
     pub next_log_stream: u64,
     /// Exec history of the open prompt, and the running port-forwards.
     pub exec: super::exec::ExecState,
+    /// Workspaces, bindings and their screens.
+    pub ws: super::workspaces::WsState,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -243,6 +250,7 @@ impl State {
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),
+            ws: Default::default(),
         }
     }
 
@@ -296,7 +304,7 @@ impl State {
             let names = if fb.namespaces.is_empty() { "none".to_string() } else { fb.namespaces.join(", ") };
             return Some(format!("Cluster-wide {} are forbidden for you; showing {names}: {}.", kind.plural(), fb.how));
         }
-        self.notices.first().cloned()
+        self.notices.first().cloned().or_else(|| super::workspaces::offer(self))
     }
 
     pub fn too_small(&self) -> bool {
@@ -370,7 +378,7 @@ impl State {
         let kind = self.view.kind;
         let scopes = self.scopes_for(kind);
         let generation = with_cache!(self, kind, c => c.generation);
-        let stamp = (kind, generation, self.view.filter.clone(), scopes.clone());
+        let stamp = (kind, generation, self.view.filter.clone(), scopes.clone(), self.view.app.clone());
         if self.index.built_for.as_ref() == Some(&stamp) {
             return;
         }
@@ -378,6 +386,7 @@ impl State {
         let mut keys: Vec<(Option<jiff::Timestamp>, ObjectKey)> = with_cache!(self, kind, c => c
             .entries(&scopes)
             .filter(|(_, e)| needle.is_empty() || e.row.search.contains(&needle))
+            .filter(|((ns, _), e)| self.view.app.as_ref().is_none_or(|app| app.matches(ns, &e.labels())))
             .map(|(key, e)| (e.row.sort_time, key.clone()))
             .collect());
         if kind == Kind::Event {

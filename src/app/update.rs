@@ -76,8 +76,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs { stream, update } => super::logs::on_update(state, stream, update),
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
+        Msg::Ws(msg) => super::workspaces::on_msg(state, msg, &mut effects),
     }
     ensure_watches(state, &mut effects);
+    super::workspaces::ensure(state, &mut effects);
     ensure_access(state, &mut effects);
     state.refresh_index();
     effects
@@ -168,6 +170,7 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
+        Mode::Normal if let Some(context) = super::workspaces::key_context(state) => context,
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
@@ -205,6 +208,9 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
             _ => {}
         },
+        KeyContext::Confirm if matches!(state.mode, Mode::Normal) => {
+            super::workspaces::on_key(state, context, key, command, effects)
+        }
         KeyContext::Confirm => {
             if let Some(command) = command {
                 actions::on_confirm_command(state, command, effects);
@@ -231,6 +237,9 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => super::exec::on_forwards_command(state, command, effects),
             None => {}
         },
+        KeyContext::Workspaces | KeyContext::Apps | KeyContext::Matches | KeyContext::Form => {
+            super::workspaces::on_key(state, context, key, command, effects)
+        }
         KeyContext::List | KeyContext::Global => {
             if let Some(command) = command
                 && actions::on_list_command(state, command, effects)
@@ -252,8 +261,10 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Help => state.mode = Mode::Help { scroll: 0 },
         Command::Palette => open_palette(state),
         Command::Filter => state.mode = Mode::Filter,
+        Command::AcceptOffer => super::workspaces::accept_offer(state, effects),
         Command::Back => {
-            if !state.view.filter.is_empty() {
+            if super::workspaces::on_back(state) {
+            } else if !state.view.filter.is_empty() {
                 state.view.filter.clear();
             } else if let Some(previous) = state.back.pop() {
                 state.view = previous;
@@ -395,12 +406,17 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
         }
         Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
         Ok(PaletteCommand::Forwards) => super::exec::open_forwards(state),
+        Ok(PaletteCommand::Workspaces(name)) => super::workspaces::open_workspaces(state, name, effects),
+        Ok(PaletteCommand::Apps) => super::workspaces::open_apps(state, None, effects),
         Ok(PaletteCommand::Quit) => quit(state, effects),
         Err(e) => state.flash(e.to_string(), true),
     }
 }
 
 fn show(state: &mut State, kind: Kind) {
+    // Asking for a list leaves the workspace screens.
+    state.ws.screen = None;
+    state.ws.suspended = None;
     if state.view.kind != kind {
         let previous = std::mem::replace(&mut state.view, ListView::new(kind));
         state.back.push(previous);

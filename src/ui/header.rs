@@ -59,11 +59,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         many => format!(" ({} namespaces)", many.len()),
     };
     let count = if view.filter.is_empty() { format!(" [{total}]") } else { format!(" [{shown} of {total}]") };
+    let (title, count) = match (super::workspaces::header_title(state), &view.app) {
+        (Some(title), _) => (title, String::new()),
+        (None, Some(app)) if view.filter.is_empty() => {
+            (format!(" {} of app {}{where_}", view.kind.title(), app.name), format!(" [{shown}]"))
+        }
+        (None, Some(app)) => (format!(" {} of app {}{where_}", view.kind.title(), app.name), count),
+        (None, None) => (format!(" {}{where_}", view.kind.title()), count),
+    };
     let mut line = vec![
-        Span::styled(
-            format!(" {}{where_}", view.kind.title()),
-            Style::default().fg(theme.title).add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(title, Style::default().fg(theme.title).add_modifier(Modifier::BOLD)),
         Span::styled(count, Style::default().fg(theme.muted)),
     ];
     if !view.filter.is_empty() {

@@ -9,6 +9,7 @@ pub mod overlays;
 pub mod pane;
 pub mod plan;
 pub mod theme;
+pub mod workspaces;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -57,6 +58,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);
     }
+    workspaces::render(frame, body, state, theme);
     footer::render(frame, footer, state, theme);
     match &state.mode {
         Mode::Palette(p) => overlays::palette(frame, body, p, theme),
