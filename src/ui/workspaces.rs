@@ -164,8 +164,9 @@ fn apps(frame: &mut Frame, area: Rect, state: &State, selected: usize, theme: &T
     // Scroll by whole cards so the selected one is always shown.
     let fit = (height.saturating_sub(lines.len()) / CARD_LINES).max(1);
     let first = selected.saturating_sub(fit - 1);
+    let layout = CardLayout::new(cards, width);
     for (i, card) in cards.iter().enumerate().skip(first).take(fit) {
-        lines.extend(card_lines(card, i == selected, width, theme));
+        lines.extend(card_lines(card, i == selected, &layout, theme));
     }
     let title = match &state.ws.open {
         Some(ws) => format!(
@@ -180,28 +181,49 @@ fn apps(frame: &mut Frame, area: Rect, state: &State, selected: usize, theme: &T
     frame.render_widget(Paragraph::new(lines).block(frame_block(cut(&title, width), theme)), area);
 }
 
-fn card_lines(card: &AppCard, selected: bool, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// Column widths of the cards' first line, fitted to the names shown and the screen.
+struct CardLayout {
+    width: usize,
+    name: usize,
+    namespace: usize,
+    strip: usize,
+}
+
+impl CardLayout {
+    fn new(cards: &[AppCard], width: usize) -> CardLayout {
+        let widest = |f: fn(&AppCard) -> usize| cards.iter().map(f).max().unwrap_or(0);
+        CardLayout {
+            width,
+            name: widest(|c| c.name.chars().count()).clamp(6, 22),
+            namespace: widest(|c| c.namespace.chars().count()).clamp(4, 14),
+            strip: if width < 100 { 6 } else { STRIP },
+        }
+    }
+}
+
+fn card_lines(card: &AppCard, selected: bool, layout: &CardLayout, theme: &Theme) -> Vec<Line<'static>> {
+    let (width, strip_width) = (layout.width, layout.strip);
     let marker = if selected { "▸" } else { " " };
     let name_style = if selected { theme.selection() } else { theme.accent() };
     let mut first = vec![
-        Span::styled(format!("{marker} {:<22}", cut(&card.name, 22)), name_style),
-        Span::styled(format!(" {:<12}", cut(&card.namespace, 12)), theme.muted()),
+        Span::styled(format!("{marker} {:<w$}", cut(&card.name, layout.name), w = layout.name), name_style),
+        Span::styled(format!("  {:<w$}", cut(&card.namespace, layout.namespace), w = layout.namespace), theme.muted()),
         Span::styled(format!("{:>5} ready ", format!("{}/{}", card.ready, card.desired)), theme.status(card.health())),
         Span::styled(format!("{:<12}", card.rollout.word()), theme.status(card.rollout.health())),
     ];
-    for (_, health) in card.pods.iter().take(STRIP) {
+    for (_, health) in card.pods.iter().take(strip_width) {
         first.push(Span::styled("■", theme.status(*health)));
     }
-    let strip = if card.pods.len() > STRIP {
-        format!("+{}", card.pods.len() - STRIP)
+    let strip = if card.pods.len() > strip_width {
+        format!("+{}", card.pods.len() - strip_width)
     } else if card.pods.is_empty() {
         "no pods".to_string()
     } else {
         String::new()
     };
     // Pad the strip to one width, so the Service column lines up.
-    let used = card.pods.len().min(STRIP) + strip.chars().count();
-    first.push(Span::styled(format!("{strip}{}", " ".repeat(STRIP.saturating_sub(used))), theme.muted()));
+    let used = card.pods.len().min(strip_width) + strip.chars().count();
+    first.push(Span::styled(format!("{strip}{}", " ".repeat(strip_width.saturating_sub(used))), theme.muted()));
     let service = match card.services.as_slice() {
         [] => "no Service".to_string(),
         [one] => format!("svc {}", card.dns(one)),
@@ -229,7 +251,7 @@ fn repo_line(card: &AppCard, width: usize, theme: &Theme) -> Line<'static> {
         return Line::styled(cut(&format!("    image repo {image} · no git repo bound (b)"), width), theme.muted());
     };
     let path = path.display().to_string();
-    let text = match &card.repo {
+    let (text, place) = match &card.repo {
         None => return Line::styled(cut(&format!("    repo {path} · reading…"), width), theme.muted()),
         Some(state @ (RepoState::Missing { .. } | RepoState::NotARepo { .. } | RepoState::Unreadable { .. })) => {
             let problem = state.problem().unwrap_or_default();
@@ -239,9 +261,10 @@ fn repo_line(card: &AppCard, width: usize, theme: &Theme) -> Line<'static> {
             let branch = status.branch.clone().unwrap_or_else(|| "detached".into());
             let head = status.head.as_ref().map(|h| h.short().to_string()).unwrap_or_else(|| "no commit".into());
             let dirty = if status.dirty() { format!(", {} changed", status.changed_files) } else { String::new() };
-            format!("    repo {path} · {branch} {head}{dirty}")
+            (format!("    {branch} {head}{dirty}"), format!(" · repo {path}"))
         }
     };
+    // The answer comes before the path, so a long path cannot push it off a narrow screen.
     let mut spans = vec![Span::styled(text, theme.base())];
     if let Some(deployed) = &card.deployed {
         let health = match deployed.head {
@@ -251,7 +274,10 @@ fn repo_line(card: &AppCard, width: usize, theme: &Theme) -> Line<'static> {
         };
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(deployed.headline(), theme.status(health)));
-        spans.push(Span::styled(format!(" ({})", deployed.evidence.words()), theme.muted()));
+        spans.push(Span::styled(place, theme.base()));
+        spans.push(Span::styled(format!(" · {}", deployed.evidence.words()), theme.muted()));
+    } else {
+        spans.push(Span::styled(place, theme.base()));
     }
     Line::from(spans)
 }

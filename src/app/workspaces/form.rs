@@ -29,6 +29,12 @@ impl Field {
         Field { label, hint, input }
     }
 
+    /// Grey text shown while the input is empty: an example of what goes there.
+    pub fn placeholder(mut self, text: &str) -> Field {
+        self.input.set_placeholder_text(text);
+        self
+    }
+
     /// The text typed, trimmed (inputs are one line).
     pub fn value(&self) -> String {
         self.input.lines().join(" ").trim().to_string()

@@ -123,23 +123,28 @@ fn workspace_form(state: &State, workspace: Option<Workspace>, focus: usize) -> 
             "Namespaces (allow)",
             "Comma-separated; empty shows every namespace",
             &f.namespaces_allow.join(", "),
-        ),
-        Field::new("Namespaces (deny)", "Comma-separated; hidden even when allowed", &f.namespaces_deny.join(", ")),
+        )
+        .placeholder("every namespace"),
+        Field::new("Namespaces (deny)", "Comma-separated; hidden even when allowed", &f.namespaces_deny.join(", "))
+            .placeholder("e.g. kube-system"),
         Field::new(
             "Labels (allow)",
             "app=web,tier!=cache; separate selectors with ; (any one shows the app)",
             &f.label_selectors_allow.join("; "),
-        ),
+        )
+        .placeholder("e.g. app=web,tier!=cache"),
         Field::new(
             "Labels (deny)",
             "Separate selectors with ; (an app matching any one is hidden)",
             &f.label_selectors_deny.join("; "),
-        ),
+        )
+        .placeholder("e.g. tier=cache"),
         Field::new(
             "Name patterns",
             "Comma-separated globs like api-*, *-worker; empty shows every name",
             &f.name_patterns.join(", "),
-        ),
+        )
+        .placeholder("every name"),
     ];
     let mut form = Form::new(title, FormPurpose::Workspace { id: ws.id, is_default: ws.is_default }, fields);
     form.focus = focus;
@@ -231,18 +236,22 @@ pub(super) fn bind_form(
             "Repo path",
             "The local git repository of this app (~ is your home)",
             &text(binding.and_then(|b| b.repo_path.as_ref())),
-        ),
-        Field::new("Image repository", "registry/repo, without a tag: where built images are pushed", &image_repo),
+        )
+        .placeholder(&format!("e.g. ~/src/{name}")),
+        Field::new("Image repository", "registry/repo, without a tag: where built images are pushed", &image_repo)
+            .placeholder("e.g. ghcr.io/acme/web"),
         Field::new(
             "Dockerfile",
             "Optional, relative to the repo; empty is Dockerfile",
             &text(binding.and_then(|b| b.dockerfile.as_ref())),
-        ),
+        )
+        .placeholder("Dockerfile"),
         Field::new(
             "Build context",
             "Optional, relative to the repo; empty is the repo's root",
             &text(binding.and_then(|b| b.build_context.as_ref())),
-        ),
+        )
+        .placeholder("."),
     ];
     let purpose = FormPurpose::Bind { namespace: namespace.into(), kind: kind.into(), name: name.into(), match_row };
     Form::new(format!("Bind {kind} {namespace}/{name}"), purpose, fields)
