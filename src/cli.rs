@@ -65,6 +65,24 @@ pub enum Command {
     /// The record of what mosaic did: every action, its kubectl line and how it ended
     #[command(subcommand)]
     Transcript(TranscriptCommand),
+    /// Which git repo and image repository each app is bound to, shared as YAML (per context)
+    #[command(subcommand)]
+    Bindings(BindingsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BindingsCommand {
+    /// Write the bindings of the context (--context, else the current one) as YAML
+    Export {
+        /// Write to this file instead of standard output
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Read bindings from a YAML file into its context (or --context), replacing those of the same apps
+    Import {
+        /// A file written by `mosaic bindings export`
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

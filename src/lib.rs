@@ -6,6 +6,7 @@
 pub mod action;
 pub mod analysis;
 pub mod app;
+pub mod bindings_cmd;
 pub mod cli;
 pub mod clipboard;
 pub mod cluster;

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
             }
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
             Some(Command::Transcript(command)) => run_transcript(&cli.global, command).await,
+            Some(Command::Bindings(command)) => mosaic::bindings_cmd::run(&cli.global, command).await,
             None => run(&cli.global, None).await,
         }
     });

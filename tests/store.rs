@@ -346,3 +346,92 @@ async fn a_read_only_database_recalls_commands_but_refuses_new_ones() {
     let err = store.record_exec(exec_command("pod/debug", "ls")).await.unwrap_err();
     assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
 }
+
+// ---- Two processes ----
+
+/// The other process of the tests below: this same test binary, run for [`child_process`] only.
+fn spawn_child(role: &str, dir: &Path) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["child_process", "--exact", "--nocapture", "--test-threads=1"])
+        .env("MOSAIC_STORE_CHILD", role)
+        .env("MOSAIC_STORE_DIR", dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the test binary runs again as a child")
+}
+
+/// Does nothing in a normal run. As a child: `writer-X` opens the store and saves 20 bindings one by one;
+/// `killed` saves one binding, then starts a big write of its own and waits to be killed in the middle.
+#[tokio::test]
+async fn child_process() {
+    let (Ok(role), Ok(dir)) = (std::env::var("MOSAIC_STORE_CHILD"), std::env::var("MOSAIC_STORE_DIR")) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let (store, status) = store::open_with_busy_timeout(&dir, Duration::from_secs(10));
+    assert!(status.is_writable(), "{status:?}");
+    if let Some(tag) = role.strip_prefix("writer-") {
+        for i in 0..20 {
+            store.save_binding(AppBinding::new("kind-dev", "shop", "Deployment", format!("{tag}-{i}"))).await.unwrap();
+        }
+        store.close().await.unwrap();
+        return;
+    }
+    assert_eq!(role, "killed");
+    store.save_binding(AppBinding::new("kind-dev", "shop", "Deployment", "committed")).await.unwrap();
+    store.close().await.unwrap();
+    let mut conn = Connection::open(db_path(&dir)).unwrap();
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+    let padding = "x".repeat(2000);
+    for i in 0..5000 {
+        tx.execute(
+            "INSERT INTO app_bindings (context, namespace, kind, name, repo_path, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params!["kind-dev", "shop", "Deployment", format!("half-{i}"), padding, "2026-01-01T00:00:00Z"],
+        )
+        .unwrap();
+    }
+    fs::write(dir.join("mid-write"), b"").unwrap();
+    std::thread::sleep(Duration::from_secs(60));
+    tx.commit().unwrap();
+}
+
+#[tokio::test]
+async fn two_processes_opening_a_new_database_at_once_both_migrate_and_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = spawn_child("writer-a", dir.path());
+    let mut b = spawn_child("writer-b", dir.path());
+    assert!(a.wait().unwrap().success(), "the first process failed");
+    assert!(b.wait().unwrap().success(), "the second process failed");
+
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    assert_eq!(store.schema_version().await, Ok(LATEST_VERSION));
+    let names: Vec<String> = store.list_bindings("kind-dev").await.unwrap().into_iter().map(|b| b.name).collect();
+    assert_eq!(names.len(), 40, "{names:?}");
+    assert!(names.contains(&"a-19".to_string()) && names.contains(&"b-0".to_string()));
+}
+
+#[tokio::test]
+async fn a_writer_killed_mid_write_leaves_the_last_committed_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_child("killed", dir.path());
+    let started = Instant::now();
+    while !dir.path().join("mid-write").exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the child never reached its write");
+        assert!(child.try_wait().unwrap().is_none(), "the child ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no rollback, no cleanup.
+    child.wait().unwrap();
+
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    let names: Vec<String> = store.list_bindings("kind-dev").await.unwrap().into_iter().map(|b| b.name).collect();
+    assert_eq!(names, ["committed"]);
+    // The store writes again at once: the dead writer's lock died with it.
+    store.save_binding(AppBinding::new("kind-dev", "shop", "Deployment", "after")).await.unwrap();
+    store.close().await.unwrap();
+    let conn = Connection::open(db_path(dir.path())).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}

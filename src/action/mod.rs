@@ -12,6 +12,7 @@ mod gate;
 mod logs;
 mod plan;
 mod rollback;
+pub mod rollout;
 mod targets;
 
 use crate::cluster::rbac::AccessQuery;
@@ -23,6 +24,7 @@ pub use exec::{EXEC_TIMEOUT, ExecOutput, Exit, MAX_OUTPUT, SHELL_COMMAND, ShellS
 pub use forward::{ForwardStats, ForwardTarget, Forwarding};
 pub use gate::{check, run};
 pub use logs::stream_logs;
+pub use plan::shell_line;
 pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.

@@ -240,7 +240,7 @@ impl Plan {
 /// `argv` quoted for a POSIX shell by `shlex`, except plain flags and values (`--replicas=3`, `app:1.2`) that
 /// no shell expands after the command word: shlex quotes every `=`, which only matters before it.
 /// An argument with a NUL byte (which no process can receive) loses it.
-pub(crate) fn shell_line(argv: &[String]) -> String {
+pub fn shell_line(argv: &[String]) -> String {
     argv.iter()
         .map(|arg| {
             if is_plain(arg) {

@@ -164,10 +164,7 @@ pub fn compare(
     image_repo: Option<&str>,
     built: Option<&Built>,
 ) -> Deployed {
-    let containers: Vec<&TemplateContainer> = {
-        let own: Vec<_> = running.containers.iter().filter(|c| is_own(c, image_repo)).collect();
-        if own.is_empty() { running.containers.iter().collect() } else { own }
-    };
+    let containers = own_containers(running, image_repo);
     let mut notes = Vec::new();
 
     let from_tag = containers.iter().find_map(|c| {
@@ -250,6 +247,21 @@ pub fn compare(
     }
 }
 
+/// The app's containers whose image pull policy is not `Always`: those a force pull offers to change.
+pub fn not_always(running: &Running, image_repo: Option<&str>) -> Vec<String> {
+    own_containers(running, image_repo)
+        .into_iter()
+        .filter(|c| effective_policy(c, &ImageRef::parse(&c.image)) != "Always")
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The containers running the bound image repository; all of them when none does or none is bound.
+fn own_containers<'a>(running: &'a Running, image_repo: Option<&str>) -> Vec<&'a TemplateContainer> {
+    let own: Vec<_> = running.containers.iter().filter(|c| is_own(c, image_repo)).collect();
+    if own.is_empty() { running.containers.iter().collect() } else { own }
+}
+
 /// The container's image is the bound image repository (by full repo, or by name when either lacks a registry).
 fn is_own(container: &TemplateContainer, image_repo: Option<&str>) -> bool {
     let Some(bound) = image_repo else { return true };
@@ -276,4 +288,153 @@ fn short(sha: &str) -> &str {
 fn short_digest(digest: &str) -> &str {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     &hex[..hex.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Pod;
+
+    use super::*;
+
+    const HEAD: &str = "3f2a9c1d0e0f00112233445566778899aabbccdd";
+    const OLDER: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90011223344";
+
+    fn fixture<T: serde::de::DeserializeOwned>(file: &str) -> Vec<T> {
+        let path = format!("{}/tests/fixtures/real-1.19/{file}", env!("CARGO_MANIFEST_DIR"));
+        let list: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        serde_json::from_value(list["items"].clone()).unwrap()
+    }
+
+    /// The real `billing` Deployment and its pod (image `ghcr.io/acme/billing:5.1.0`, IfNotPresent).
+    fn billing() -> (Deployment, Vec<Pod>) {
+        let deployment = fixture::<Deployment>("deployments-list.json")
+            .into_iter()
+            .find(|d| d.metadata.name.as_deref() == Some("billing"))
+            .unwrap();
+        let pods = fixture::<Pod>("pods-list.json")
+            .into_iter()
+            .filter(|p| p.metadata.name.as_deref().is_some_and(|n| n.starts_with("billing-")))
+            .collect();
+        (deployment, pods)
+    }
+
+    fn running(image: Option<&str>, annotations: &[(&str, &str)]) -> Running {
+        let (mut deployment, pods) = billing();
+        let template = &mut deployment.spec.as_mut().unwrap().template;
+        if let Some(image) = image {
+            template.spec.as_mut().unwrap().containers[0].image = Some(image.to_string());
+        }
+        let notes = deployment.metadata.annotations.get_or_insert_default();
+        notes.extend(annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Running::new(deployment.metadata.annotations.as_ref(), &deployment.spec.unwrap().template, &pods)
+    }
+
+    fn commit(sha: &str) -> CommitInfo {
+        CommitInfo {
+            sha: sha.into(),
+            subject: "Fix the cart".into(),
+            author: "Ann".into(),
+            time: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_fixture_reads_as_expected() {
+        let r = running(None, &[]);
+        assert_eq!(r.containers[0].image, "ghcr.io/acme/billing:5.1.0");
+        assert_eq!(r.containers[0].pull_policy.as_deref(), Some("IfNotPresent"));
+        assert!(r.image_ids.iter().all(|(_, id)| id.starts_with("ghcr.io/acme/billing@sha256:")), "{:?}", r.image_ids);
+        assert!(!r.image_ids.is_empty());
+    }
+
+    #[test]
+    fn a_short_sha_in_the_tag_answers_first() {
+        let r = running(Some("ghcr.io/acme/billing:main-3f2a9c1"), &[(COMMIT_SHA, OLDER)]);
+        let d = compare(&r, Some(&commit(HEAD)), Some(("release", &commit(OLDER))), Some("ghcr.io/acme/billing"), None);
+        assert_eq!(d.head, Answer::Yes);
+        assert_eq!(d.branch, Some(("release".into(), Answer::No)));
+        assert_eq!(d.running_sha.as_deref(), Some("3f2a9c1"));
+        assert!(matches!(&d.evidence, Evidence::ImageTag { container, .. } if container == "billing"));
+        assert!(d.notes[0].contains("annotation says 1b2c3d4"), "{:?}", d.notes);
+        assert_eq!(d.headline(), "commit deployed: yes");
+        assert!(d.stale.is_empty(), "a SHA tag is immutable");
+    }
+
+    #[test]
+    fn the_annotation_answers_when_the_tag_has_no_sha() {
+        let r = running(None, &[(COMMIT_SHA, OLDER), (COMMIT_BRANCH, "main")]);
+        let d = compare(&r, Some(&commit(HEAD)), None, None, None);
+        assert_eq!(d.head, Answer::No);
+        assert_eq!(d.evidence, Evidence::Annotation { branch: Some("main".into()) });
+        assert_eq!(d.headline(), "commit deployed: no (running 1b2c3d4)");
+        assert!(d.evidence.words().contains("mosaic.dev/commit-sha (branch main)"));
+    }
+
+    #[test]
+    fn the_digest_answers_last_and_only_for_the_built_commit() {
+        let r = running(None, &[]);
+        let digest = r.image_ids[0].1.split('@').nth(1).unwrap().to_string();
+        let built = Built { digest: digest.clone(), sha: HEAD.into() };
+        let d = compare(&r, Some(&commit(HEAD)), None, None, Some(&built));
+        assert_eq!((d.head, d.running_sha.as_deref()), (Answer::Yes, Some(HEAD)));
+        assert!(matches!(d.evidence, Evidence::ImageDigest { matching, total, .. } if matching == total));
+
+        let other = Built { digest: format!("sha256:{}", "0".repeat(64)), sha: HEAD.into() };
+        let d = compare(&r, Some(&commit(HEAD)), Some(("old", &commit(OLDER))), None, Some(&other));
+        assert_eq!(d.head, Answer::No, "the pods do not run what was built from HEAD");
+        assert_eq!(d.branch, Some(("old".into(), Answer::Unknown)));
+    }
+
+    #[test]
+    fn without_evidence_the_answer_is_unknown_and_says_why() {
+        let d = compare(&running(None, &[]), Some(&commit(HEAD)), None, None, None);
+        assert_eq!((d.head, &d.evidence), (Answer::Unknown, &Evidence::Nothing));
+        assert!(d.evidence.words().contains("no image tag carries a commit SHA"));
+        assert_eq!(compare(&running(None, &[]), None, None, None, None).head, Answer::Unknown);
+    }
+
+    #[test]
+    fn a_mutable_tag_pulled_if_not_present_may_be_stale() {
+        let d = compare(
+            &running(Some("ghcr.io/acme/billing:main"), &[(COMMIT_SHA, HEAD)]),
+            Some(&commit(HEAD)),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(d.head, Answer::Yes);
+        assert_eq!(d.stale.len(), 1);
+        assert!(d.stale[0].contains("IfNotPresent") && d.stale[0].contains("may be stale"), "{}", d.stale[0]);
+        assert_eq!(d.headline(), "commit deployed: yes · may be stale");
+        // A version tag is not flagged; neither is :latest pulled Always.
+        assert!(compare(&running(None, &[]), None, None, None, None).stale.is_empty());
+        let mut r = running(Some("ghcr.io/acme/billing:latest"), &[]);
+        r.containers[0].pull_policy = Some("Always".into());
+        assert!(compare(&r, None, None, None, None).stale.is_empty());
+        r.containers[0].pull_policy = None;
+        assert!(compare(&r, None, None, None, None).stale.is_empty(), "the server defaults :latest to Always");
+    }
+
+    #[test]
+    fn the_bound_image_repo_picks_the_apps_own_container() {
+        let mut r = running(Some("ghcr.io/acme/billing:1.0"), &[]);
+        r.containers
+            .insert(0, TemplateContainer { name: "proxy".into(), image: "envoy:abcdef1".into(), pull_policy: None });
+        let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), None);
+        assert_eq!(d.evidence, Evidence::Nothing, "the sidecar's tag is not the app's commit");
+        let d = compare(&r, Some(&commit(HEAD)), None, None, None);
+        assert!(matches!(d.evidence, Evidence::ImageTag { .. }));
+    }
+
+    #[test]
+    fn force_pull_offers_the_own_containers_not_pulled_always() {
+        let mut r = running(None, &[]);
+        assert_eq!(not_always(&r, Some("ghcr.io/acme/billing")), ["billing"]);
+        r.containers[0].pull_policy = Some("Always".into());
+        assert!(not_always(&r, None).is_empty());
+        r.containers.push(TemplateContainer { name: "proxy".into(), image: "envoy:v1".into(), pull_policy: None });
+        assert_eq!(not_always(&r, None), ["proxy"]);
+        assert!(not_always(&r, Some("ghcr.io/acme/billing")).is_empty(), "the sidecar is not the app's");
+    }
 }

@@ -27,6 +27,19 @@ pub struct UnboundApp {
     pub images: Vec<String>,
 }
 
+impl UnboundApp {
+    /// From a workload as served (a Deployment, StatefulSet or DaemonSet as JSON).
+    pub fn from_workload(workload: &serde_json::Value) -> UnboundApp {
+        let text = |path: &str| workload.pointer(path).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+        let images = workload
+            .pointer("/spec/template/spec/containers")
+            .and_then(serde_json::Value::as_array)
+            .map(|cs| cs.iter().filter_map(|c| c.get("image")?.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        UnboundApp { namespace: text("/metadata/namespace"), kind: text("/kind"), name: text("/metadata/name"), images }
+    }
+}
+
 /// A proposed binding the user accepts or edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {

@@ -119,7 +119,8 @@ impl RepoState {
     }
 }
 
-/// Reads the repository at (or above) `path`, with the last `commits` commits of HEAD.
+/// Reads the repository at (or above) `path`, with the last `commits` commits of HEAD. Blocking: git2 reads
+/// files, and a large tree takes a moment to diff, so the UI calls it from `spawn_blocking`.
 pub fn status(path: &Path, commits: usize) -> RepoState {
     let repo = match open(path) {
         Ok(repo) => repo,

@@ -15,9 +15,13 @@ pub struct BuildTree {
     name: String,
 }
 
-/// Where [`add`] puts the checkout of `sha`: `<temp>/mosaic-build-<short>-<pid>`.
+/// Where [`add`] puts the checkout of `sha`: `<temp>/mosaic-build-<short>-<pid>-<n>`, new for every call so
+/// two builds of one commit do not collide.
 pub fn default_dir(sha: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("mosaic-build-{}-{}", &sha[..sha.len().min(7)], std::process::id()))
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let short = &sha[..sha.len().min(7)];
+    std::env::temp_dir().join(format!("mosaic-build-{short}-{}-{n}", std::process::id()))
 }
 
 /// Checks out `sha` of the repo at `repo_path` into `dir` (which must not exist yet), detached.

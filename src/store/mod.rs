@@ -8,6 +8,7 @@
 //! database still answers reads, an unwritable one opens read-only, and a corrupt one leaves mosaic
 //! running without saved state. [`StoreStatus::message`] is the sentence the UI shows in those cases.
 mod bindings;
+pub mod bindings_file;
 mod error;
 mod exec_history;
 mod open;
@@ -229,6 +230,21 @@ impl StoreHandle {
         binding: AppBinding,
     ) -> impl Future<Output = Result<AppBinding, StoreError>> + Send + 'static {
         thread::call(&self.jobs, move |db| db.write(|tx| bindings::save(tx, &binding)))
+    }
+
+    /// Saves several bindings in one transaction (all or none); returns how many.
+    pub fn save_bindings(
+        &self,
+        list: Vec<AppBinding>,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| {
+            db.write(|tx| {
+                for binding in &list {
+                    bindings::save(tx, binding)?;
+                }
+                Ok(list.len())
+            })
+        })
     }
 
     /// Deletes the binding of a workload; `false` when there was none.
