@@ -146,8 +146,8 @@ pub fn scopes(state: &State, kind: Kind) -> Vec<Scope> {
 pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
     let context = state.context.context.clone();
     if state.ws.loaded_for.as_deref() != Some(context.as_str()) {
-        let keep_offer = state.ws.offer_done && state.ws.loaded_for.is_none();
-        state.ws = WsState { loaded_for: Some(context.clone()), offer_done: keep_offer, ..WsState::default() };
+        // Another context: its own workspaces, bindings and offer.
+        state.ws = WsState { loaded_for: Some(context.clone()), ..WsState::default() };
         effects.push(Effect::Ws(WsEffect::Load { context }));
     }
     if !matches!(state.ws.screen, Some(Screen::Apps { .. }) | Some(Screen::Matches { .. })) {
