@@ -76,7 +76,7 @@ fn a_workspace_and_two_bound_apps_say_whether_heads_commit_is_deployed() {
     let mut term = Term::spawn(&["--kubeconfig", kubeconfig.as_str()], &[], 160, 40);
 
     // A new context: mosaic offers a workspace, but the user makes their own.
-    term.wait_for("press W to create one", WAIT).expect("the first-run offer");
+    term.wait_for("W makes one of namespace shop", WAIT).expect("the first-run offer");
     term.text(":ws");
     term.enter();
     term.wait_for("n creates one", WAIT).expect("the empty workspace manager");
@@ -122,7 +122,7 @@ fn a_missing_repo_is_flagged_on_the_card_not_retried() {
     let cluster = Cluster::start(Scenario::demo());
     let kubeconfig = cluster.kubeconfig("admin", "shop").display().to_string();
     let mut term = Term::spawn(&["--kubeconfig", kubeconfig.as_str()], &[], 160, 40);
-    term.wait_for("press W to create one", WAIT).expect("the first-run offer");
+    term.wait_for("W makes one of namespace shop", WAIT).expect("the first-run offer");
     term.text("W");
     term.wait_for("▸ cart ", WAIT).expect("the offered workspace, opened");
     bind(&mut term, "/nowhere/cart");

@@ -306,17 +306,19 @@ fn first_run_offers_a_workspace_from_the_contexts_namespace() {
     let mut s = State::new(info, Scope::Namespace("acme".into()), now());
     let effects = update(&mut s, Msg::Resize(120, 40));
     assert!(effects.contains(&Effect::Ws(WsEffect::Load { context: CONTEXT.into() })));
-    assert_eq!(s.notice(), None, "nothing is offered before the store answered");
+    let view_line = |s: &mut State| text(&draw(s, 120, 40)).lines().nth(1).unwrap_or_default().to_string();
+    assert!(!view_line(&mut s).contains("W makes"), "nothing is offered before the store answered");
     update(&mut s, Msg::Ws(WsMsg::Workspaces { context: CONTEXT.into(), result: Ok(Vec::new()) }));
-    let notice = s.notice().expect("an offer");
-    assert!(notice.contains("press W") && notice.contains("namespace acme"), "{notice}");
+    let line = view_line(&mut s);
+    assert!(line.contains("no workspace yet: W makes one of namespace acme"), "{line}");
+    assert_eq!(s.notice(), None, "the offer never moves the list down");
     let effects = press(&mut s, "W");
     let Some(Effect::Ws(WsEffect::Save { workspace, open: true })) = effects.first() else {
         panic!("not saved: {effects:?}");
     };
     assert!(workspace.is_default);
     assert_eq!(workspace.filters.namespaces_allow, ["acme"]);
-    assert_eq!(s.notice(), None, "the offer is gone once taken");
+    assert!(!view_line(&mut s).contains("W makes"), "the offer is gone once taken");
 }
 
 #[test]
@@ -346,4 +348,24 @@ fn match_screen_lists_proposals_to_accept_edit_or_skip() {
     };
     assert_eq!(bindings.len(), 1);
     assert_eq!(bindings[0].repo_path.as_deref(), Some(std::path::Path::new("/home/ada/src/acme-reports")));
+}
+
+/// The pod strip is coloured by pod health: frontend's running pods are not drawn like orders' failing one.
+#[test]
+fn the_pod_strip_is_coloured_by_health() {
+    let mut s = apps_state(120, 40);
+    let buffer = draw(&mut s, 120, 40);
+    let theme = Theme::default();
+    let strip = |app: &str| -> Vec<ratatui::style::Color> {
+        let y = (0..40)
+            .find(|y| (0..120).map(|x| buffer[(x, *y)].symbol()).collect::<String>().contains(&format!(" {app} ")));
+        let y = y.unwrap_or_else(|| panic!("{app} on screen"));
+        (0..120).filter(|x| buffer[(*x, y)].symbol() == "■").map(|x| buffer[(x, y)].fg).collect()
+    };
+    let frontend = strip("frontend");
+    assert_eq!(frontend.len(), 2);
+    assert!(frontend.iter().all(|c| *c == theme.status_ok), "{frontend:?}");
+    let orders = strip("orders");
+    assert_eq!(orders.len(), 1);
+    assert_ne!(orders[0], theme.status_ok, "orders' pod is not ready");
 }

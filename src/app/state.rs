@@ -304,7 +304,7 @@ impl State {
             let names = if fb.namespaces.is_empty() { "none".to_string() } else { fb.namespaces.join(", ") };
             return Some(format!("Cluster-wide {} are forbidden for you; showing {names}: {}.", kind.plural(), fb.how));
         }
-        self.notices.first().cloned().or_else(|| super::workspaces::offer(self))
+        self.notices.first().cloned()
     }
 
     pub fn too_small(&self) -> bool {

@@ -76,7 +76,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let (status, style) = freshness(state, theme);
     let used: usize = line.iter().map(|s| s.width()).sum();
-    let pad = (second.width as usize).saturating_sub(used + status.chars().count() + 1);
+    let mut pad = (second.width as usize).saturating_sub(used + status.chars().count() + 1);
+    // The first-run workspace offer, where there is room for it.
+    if let Some(offer) = crate::app::workspaces::offer(state).filter(|o| o.chars().count() + 6 <= pad) {
+        let before = (pad - offer.chars().count()) / 2;
+        line.push(Span::raw(" ".repeat(before)));
+        line.push(Span::styled(offer.clone(), Style::default().fg(theme.accent)));
+        pad -= before + offer.chars().count();
+    }
     line.push(Span::raw(" ".repeat(pad)));
     line.push(Span::styled(status, style));
     frame.render_widget(Paragraph::new(Line::from(line)).style(Style::default().bg(theme.background)), second);

@@ -306,16 +306,13 @@ pub fn open_workspaces(state: &mut State, name: Option<String>, effects: &mut Ve
     }
 }
 
-/// The first-run offer, while there is no workspace in this context: a one-line notice.
+/// The first-run offer, while there is no workspace in this context: one line in the header, between the
+/// view's title and its freshness, so it never moves the list. `W` takes it; nothing happens otherwise.
 pub fn offer(state: &State) -> Option<String> {
     if state.ws.offer_done || state.ws.workspaces.as_ref().is_none_or(|l| !l.is_empty()) {
         return None;
     }
-    let ns = &state.context.namespace;
-    Some(format!(
-        "No workspace for context {} yet: press W to create one showing namespace {ns} (or :ws to make your own).",
-        state.context.context
-    ))
+    Some(format!("no workspace yet: W makes one of namespace {}", state.context.namespace))
 }
 
 /// The key context of the open screen or form, if any.
