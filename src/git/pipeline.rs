@@ -61,6 +61,9 @@ fn is_executable(path: &Path) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildSpec {
     pub repo_path: PathBuf,
+    /// Where `repo_path` is inside its repository (empty at the top): an app in a monorepo's subfolder
+    /// builds from the same subfolder of the checkout.
+    pub subdir: PathBuf,
     /// `registry/repo`, without tag; `None` blocks the build until one is bound.
     pub image_repo: Option<String>,
     /// Relative to the repo's top folder (or absolute); default `Dockerfile` in the build context.
@@ -88,8 +91,10 @@ impl BuildSpec {
         commit: CommitInfo,
         branch: Option<String>,
     ) -> Option<BuildSpec> {
+        let repo_path = binding.repo_path.clone()?;
         Some(BuildSpec {
-            repo_path: binding.repo_path.clone()?,
+            subdir: subdir_in_repo(&repo_path),
+            repo_path,
             image_repo: binding.image_repo.clone().filter(|r| !r.trim().is_empty()),
             dockerfile: binding.dockerfile.clone(),
             build_context: binding.build_context.clone(),
@@ -108,25 +113,41 @@ impl BuildSpec {
         self.image_repo.as_ref().map(|repo| format!("{repo}:{}", self.commit.short()))
     }
 
-    /// A path of the repo, as found in the clean checkout.
+    /// A path of the bound folder, as found in the clean checkout.
     fn in_tree(&self, path: &Path) -> PathBuf {
+        let base = joined(&self.worktree_dir, &self.subdir);
         match path.strip_prefix(&self.repo_path) {
-            Ok(inside) => self.worktree_dir.join(inside),
+            Ok(inside) => joined(&base, inside),
             Err(_) if path.is_absolute() => path.to_path_buf(),
-            Err(_) => self.worktree_dir.join(path),
+            Err(_) => joined(&base, path),
         }
     }
 
     fn context_dir(&self) -> PathBuf {
-        self.build_context.as_deref().map(|c| self.in_tree(c)).unwrap_or_else(|| self.worktree_dir.clone())
+        self.in_tree(self.build_context.as_deref().unwrap_or(Path::new("")))
     }
+}
 
+/// `a/b`, or `a` itself when `b` is empty (`join("")` would add a trailing slash to the shown command).
+fn joined(a: &Path, b: &Path) -> PathBuf {
+    if b.as_os_str().is_empty() { a.to_path_buf() } else { a.join(b) }
+}
+
+impl BuildSpec {
     fn dockerfile_path(&self) -> PathBuf {
         match &self.dockerfile {
             Some(file) => self.in_tree(file),
             None => self.context_dir().join("Dockerfile"),
         }
     }
+}
+
+/// `services/web` when `path` is that folder of its repository; empty at the top or outside any repository.
+fn subdir_in_repo(path: &Path) -> PathBuf {
+    let top = git2::Repository::discover(path).ok().and_then(|r| r.workdir().map(Path::to_path_buf));
+    let (Some(top), Ok(path)) = (top, path.canonicalize()) else { return PathBuf::new() };
+    let top = top.canonicalize().unwrap_or(top);
+    path.strip_prefix(&top).map(Path::to_path_buf).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -513,6 +534,32 @@ fn pushed_digest(lines: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_app_in_a_monorepo_folder_builds_from_that_folder_of_the_checkout() {
+        let dir = tempfile::tempdir().unwrap();
+        git2::Repository::init(dir.path()).unwrap();
+        let web = dir.path().join("services/web");
+        std::fs::create_dir_all(&web).unwrap();
+        let mut binding = AppBinding::new("c", "shop", "Deployment", "web");
+        binding.repo_path = Some(web.clone());
+        binding.image_repo = Some("r/web".into());
+        let commit = CommitInfo {
+            sha: "3f2a9c1".repeat(6)[..40].to_string(),
+            subject: "s".into(),
+            author: "a".into(),
+            time: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let mut spec = BuildSpec::from_binding(&binding, WorkloadKind::Deployment, "web", commit, None).unwrap();
+        assert_eq!(spec.subdir, Path::new("services/web"));
+        spec.worktree_dir = PathBuf::from("/tmp/co");
+        assert_eq!(spec.context_dir().to_str(), Some("/tmp/co/services/web"));
+        assert_eq!(spec.dockerfile_path(), Path::new("/tmp/co/services/web/Dockerfile"));
+        spec.dockerfile = Some(web.join("build/Dockerfile"));
+        spec.build_context = Some("..".into());
+        assert_eq!(spec.dockerfile_path(), Path::new("/tmp/co/services/web/build/Dockerfile"));
+        assert_eq!(spec.context_dir(), Path::new("/tmp/co/services/web/.."));
+    }
 
     #[test]
     fn push_digests_are_read_from_the_tools_output() {
