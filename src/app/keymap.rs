@@ -200,7 +200,7 @@ pub const KEYMAP: &[Binding] = &[
         &[":"],
         C::Palette,
         "palette",
-        "Open the command palette: :pods :deploy :svc :events :apps :ws :ns :ctx :pf :q",
+        "Open the command palette: :pods :deploy :svc :events :ns :ctx :pf :q",
         "General",
         X::Global,
         true,
