@@ -4,6 +4,7 @@ mod exec;
 mod kinds;
 mod recorder;
 mod wizard;
+mod workspaces;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -159,6 +160,7 @@ impl Runtime {
             }
             Effect::Exec(effect) => self.exec_effect(effect),
             Effect::Wizard(effect) => self.wizard(effect),
+            Effect::Ws(effect) => self.ws_effect(effect),
             Effect::Quit => {
                 self.stop_all();
                 self.forwards.stop_all();

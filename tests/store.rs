@@ -469,3 +469,20 @@ async fn a_writer_killed_mid_write_leaves_the_last_committed_state() {
     let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
+
+/// The `:ws` editor saves a workspace by id with its new name and filters at once: one write renames and edits,
+/// and the other context's workspace of the same name is untouched.
+#[tokio::test]
+async fn the_editors_save_by_id_renames_and_edits_in_one_write() {
+    let store = store::in_memory();
+    let saved = store.save_workspace(web_workspace()).await.unwrap();
+    store.save_workspace(Workspace::new("prod", "web")).await.unwrap();
+    let mut edited = saved.clone();
+    edited.name = "storefront".into();
+    edited.filters.label_selectors_allow = vec!["app=storefront".into(), "tier=web".into()];
+    let stored = store.save_workspace(edited).await.unwrap();
+    assert_eq!((stored.id, stored.name.as_str()), (saved.id, "storefront"));
+    assert_eq!(store.list_workspaces("kind-dev").await.unwrap(), vec![stored]);
+    let prod = store.list_workspaces("prod").await.unwrap();
+    assert_eq!(prod.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(), ["web"]);
+}

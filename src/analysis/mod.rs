@@ -5,6 +5,7 @@ pub mod faults;
 pub mod health;
 pub mod network;
 pub mod pod_status;
+pub mod rollout;
 pub mod secret_mask;
 pub mod selector;
 pub mod summary;

@@ -80,6 +80,21 @@ impl<K: Resource + Serialize + DeserializeOwned> Entry<K> {
         serde_json::from_slice(&self.json).ok()
     }
 
+    /// The object's labels, read from its JSON without the rest (to list one app's pods).
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        #[derive(serde::Deserialize, Default)]
+        struct Meta {
+            #[serde(default)]
+            labels: BTreeMap<String, String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Object {
+            #[serde(default)]
+            metadata: Meta,
+        }
+        serde_json::from_slice::<Object>(&self.json).map(|o| o.metadata.labels).unwrap_or_default()
+    }
+
     /// Bytes held for the object itself.
     pub fn size(&self) -> usize {
         self.json.len()

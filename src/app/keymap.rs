@@ -36,6 +36,14 @@ pub enum KeyContext {
     Editor,
     /// The editor's server dry-run diff, a conflict, or the question before discarding changes.
     EditorReview,
+    /// The workspace manager (`:ws`).
+    Workspaces,
+    /// The workspace view: one card per app (`:apps`).
+    Apps,
+    /// Proposed bindings for the unbound apps.
+    Matches,
+    /// A form of text inputs: the workspace editor, the bind screen.
+    Form,
 }
 
 impl KeyContext {
@@ -58,6 +66,10 @@ impl KeyContext {
             KeyContext::WizardChoose => "Choosing the wizard's Service or port",
             KeyContext::Editor => "Editing YAML (e)",
             KeyContext::EditorReview => "Reviewing an edit",
+            KeyContext::Workspaces => "Workspaces (:ws)",
+            KeyContext::Apps => "Workspace view (:apps)",
+            KeyContext::Matches => "Matching apps to repos",
+            KeyContext::Form => "Forms (workspace editor, bind)",
         }
     }
 
@@ -65,7 +77,12 @@ impl KeyContext {
     pub fn captures_text(self) -> bool {
         matches!(
             self,
-            KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch | KeyContext::Editor
+            KeyContext::Palette
+                | KeyContext::Filter
+                | KeyContext::Prompt
+                | KeyContext::LogSearch
+                | KeyContext::Editor
+                | KeyContext::Form
         )
     }
 
@@ -135,6 +152,18 @@ pub enum Command {
     Reveal,
     /// The related-objects tree of the selected object.
     Related,
+    NewItem,
+    Rename,
+    DeleteItem,
+    SetDefault,
+    OpenWorkspaces,
+    Bind,
+    MatchAll,
+    Accept,
+    Skip,
+    NextField,
+    PrevField,
+    AcceptOffer,
 }
 
 /// One row of the table.
@@ -326,6 +355,49 @@ pub const KEYMAP: &[Binding] = &[
         true,
     )),
     act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", DELETABLE, true),
+    bind(
+        &["W"],
+        C::AcceptOffer,
+        "take-workspace",
+        "Create the offered workspace (first run in a context without one)",
+        "Workspaces",
+        X::List,
+        false,
+    ),
+    bind(&["j", "Down"], C::Down, "down", "Next workspace", "Workspaces", X::Workspaces, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous workspace", "Workspaces", X::Workspaces, false),
+    bind(&["Enter"], C::Submit, "open", "Open the workspace: its apps", "Workspaces", X::Workspaces, true),
+    bind(&["n"], C::NewItem, "new", "Create a workspace", "Workspaces", X::Workspaces, true),
+    bind(&["e"], C::Edit, "edit", "Edit the workspace's filters", "Workspaces", X::Workspaces, true),
+    bind(&["r"], C::Rename, "rename", "Rename the workspace", "Workspaces", X::Workspaces, true),
+    bind(&["*"], C::SetDefault, "default", "Make it the default workspace", "Workspaces", X::Workspaces, true),
+    bind(&["Ctrl-d"], C::DeleteItem, "delete", "Delete the workspace (asks first)", "Workspaces", X::Workspaces, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close the list", "Workspaces", X::Workspaces, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Workspaces", X::Workspaces, false),
+    bind(&["j", "Down"], C::Down, "down", "Next app", "Apps", X::Apps, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous app", "Apps", X::Apps, false),
+    bind(&["g", "Home"], C::Top, "top", "First app", "Apps", X::Apps, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "Last app", "Apps", X::Apps, false),
+    bind(&["Enter"], C::Submit, "open", "Open the app: its pods (Esc comes back)", "Apps", X::Apps, true),
+    bind(&["b"], C::Bind, "bind", "Bind the app to its git repo and image repository", "Apps", X::Apps, true),
+    bind(&["M"], C::MatchAll, "match", "Match every unbound app to a repo under a folder", "Apps", X::Apps, true),
+    bind(&["w"], C::OpenWorkspaces, "workspaces", "Manage workspaces (:ws)", "Apps", X::Apps, true),
+    bind(&["R"], C::Refresh, "reread", "Read the bound repos again (git)", "Apps", X::Apps, false),
+    bind(&["Esc", "q"], C::Back, "close", "Close the workspace view", "Apps", X::Apps, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Apps", X::Apps, false),
+    bind(&["j", "Down"], C::Down, "down", "Next app", "Matching", X::Matches, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous app", "Matching", X::Matches, false),
+    bind(&["a", "Space"], C::Accept, "accept", "Accept the proposal, or take it back", "Matching", X::Matches, true),
+    bind(&["s"], C::Skip, "skip", "Skip this app", "Matching", X::Matches, true),
+    bind(&["e"], C::Edit, "edit", "Edit the proposal (the bind screen)", "Matching", X::Matches, true),
+    bind(&["Enter"], C::Submit, "save", "Save every accepted binding", "Matching", X::Matches, true),
+    bind(&["Esc", "q"], C::Back, "close", "Close without saving", "Matching", X::Matches, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Matching", X::Matches, false),
+    bind(&["Tab", "Down"], C::NextField, "next-field", "Next field", "Form", X::Form, true),
+    bind(&["BackTab", "Up"], C::PrevField, "previous-field", "Previous field", "Form", X::Form, false),
+    bind(&["Enter"], C::Submit, "save", "Save", "Form", X::Form, true),
+    bind(&["Esc"], C::Cancel, "cancel", "Cancel", "Form", X::Form, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Form", X::Form, false),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -528,6 +600,8 @@ pub fn parse_key(name: &str) -> Option<(KeyCode, KeyModifiers)> {
         "Esc" => KeyCode::Esc,
         "Enter" => KeyCode::Enter,
         "Tab" => KeyCode::Tab,
+        "BackTab" => KeyCode::BackTab,
+        "Space" => KeyCode::Char(' '),
         "Up" => KeyCode::Up,
         "Down" => KeyCode::Down,
         "Left" => KeyCode::Left,
@@ -537,7 +611,6 @@ pub fn parse_key(name: &str) -> Option<(KeyCode, KeyModifiers)> {
         "Home" => KeyCode::Home,
         "End" => KeyCode::End,
         "Backspace" => KeyCode::Backspace,
-        "Space" => KeyCode::Char(' '),
         k if k.chars().count() == 1 => KeyCode::Char(k.chars().next()?),
         _ => return None,
     };
@@ -668,6 +741,10 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::WizardChoose,
         KeyContext::Editor,
         KeyContext::EditorReview,
+        KeyContext::Workspaces,
+        KeyContext::Apps,
+        KeyContext::Matches,
+        KeyContext::Form,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

@@ -23,6 +23,7 @@ pub mod state;
 pub mod timeline;
 pub mod update;
 pub mod wizard;
+pub mod workspaces;
 
 pub use msg::{Data, Effect, Msg};
 pub use state::{ContextInfo, ListView, Mode, State};

@@ -95,6 +95,8 @@ pub enum Msg {
     Exec(super::exec::ExecMsg),
     /// The network wizard's Services and reports.
     Wizard(super::wizard::WizardMsg),
+    /// Workspaces, bindings, repos read, match proposals.
+    Ws(super::workspaces::WsMsg),
 }
 
 /// Work for the runtime. The update function never does I/O itself.
@@ -145,5 +147,7 @@ pub enum Effect {
     Exec(super::exec::ExecEffect),
     /// Read what the network wizard needs (answered by `Msg::Wizard`).
     Wizard(super::wizard::WizardEffect),
+    /// The store and git, for workspaces and bindings.
+    Ws(super::workspaces::WsEffect),
     Quit,
 }

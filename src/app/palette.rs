@@ -31,6 +31,10 @@ pub enum PaletteCommand {
     Forwards,
     /// `:faults`: everything with a problem, ranked.
     Faults,
+    /// `:ws` alone: the workspace manager; `:ws NAME`: that workspace's apps.
+    Workspaces(Option<String>),
+    /// `:apps`: the default workspace's apps (every app when there is no workspace).
+    Apps,
     Quit,
 }
 
@@ -44,6 +48,8 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
     (&["ctx", "context", "contexts"], "Switch context: :ctx NAME"),
     (&["faults", "fault", "problems"], "Everything with a problem here, ranked, each with its verdict"),
     (&["pf", "port-forwards", "forwards"], "Running port-forwards: stop one with Ctrl-d"),
+    (&["apps", "app"], "The apps of the default workspace: replicas, rollout, pods, repo"),
+    (&["ws", "workspaces"], "Manage workspaces; :ws NAME opens one"),
     (&["help"], "Show the key bindings"),
     (&["q", "quit", "q!"], "Quit mosaic"),
 ];
@@ -73,6 +79,8 @@ pub fn parse(input: &str) -> Result<PaletteCommand, PaletteError> {
         "help" => PaletteCommand::Help,
         "pf" => PaletteCommand::Forwards,
         "faults" => PaletteCommand::Faults,
+        "ws" => PaletteCommand::Workspaces(arg),
+        "apps" => PaletteCommand::Apps,
         _ => PaletteCommand::Quit,
     })
 }

@@ -133,11 +133,13 @@ pub struct ListView {
     pub filter: String,
     /// A drilled-down view shows only what its parent owns or selects.
     pub drill: Option<super::drill::Drill>,
+    /// The pod list of one app (Enter on a workspace card): only its pods are listed.
+    pub app: Option<super::workspaces::AppFilter>,
 }
 
 impl ListView {
     pub fn new(kind: Kind) -> Self {
-        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new(), drill: None }
+        ListView { kind, selected: 0, offset: 0, selected_key: None, filter: String::new(), drill: None, app: None }
     }
 }
 
@@ -156,8 +158,8 @@ pub struct Fallback {
     pub how: String,
 }
 
-/// What a row index was built for: kind, data generation, filter, scopes and drill-down.
-type IndexStamp = (Kind, u64, String, Vec<Scope>, Option<super::drill::Drill>);
+/// What a row index was built for: kind, data generation, filter, scopes, drill-down and the app it is narrowed to.
+type IndexStamp = (Kind, u64, String, Vec<Scope>, Option<super::drill::Drill>, Option<super::workspaces::AppFilter>);
 
 /// The rows of the current view after filtering, in display order. Rebuilt only when data or filter change.
 #[derive(Debug, Default)]
@@ -225,6 +227,8 @@ pub struct State {
     pub editor: Option<super::editor::EditorState>,
     /// The `:faults` list, while it is open.
     pub faults: Option<super::faults::FaultsView>,
+    /// Workspaces, bindings and their screens.
+    pub ws: super::workspaces::WsState,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -272,6 +276,7 @@ impl State {
             object_pane: None,
             editor: None,
             faults: None,
+            ws: Default::default(),
         }
     }
 
@@ -407,7 +412,14 @@ impl State {
         let kind = self.view.kind;
         let scopes = self.scopes_for(kind);
         let generation = with_cache!(self, kind, c => c.generation);
-        let stamp = (kind, generation, self.view.filter.clone(), scopes.clone(), self.view.drill.clone());
+        let stamp = (
+            kind,
+            generation,
+            self.view.filter.clone(),
+            scopes.clone(),
+            self.view.drill.clone(),
+            self.view.app.clone(),
+        );
         if self.index.built_for.as_ref() == Some(&stamp) {
             return;
         }
@@ -417,6 +429,7 @@ impl State {
             .entries(&scopes)
             .filter(|(key, e)| drill.is_none_or(|d| d.matches(key, &e.facts, &e.row)))
             .filter(|(_, e)| needle.is_empty() || e.row.search.contains(&needle))
+            .filter(|((ns, _), e)| self.view.app.as_ref().is_none_or(|app| app.matches(ns, &e.labels())))
             .map(|(key, e)| (e.row.sort_time, key.clone()))
             .collect());
         if kind == Kind::Event {

@@ -94,11 +94,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Logs { stream, update } => super::logs::on_update(state, stream, update),
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
         Msg::Wizard(msg) => super::wizard::on_msg(state, msg, &mut effects),
+        Msg::Ws(msg) => super::workspaces::on_msg(state, msg, &mut effects),
     }
     if state.related.is_some() {
         super::related::refresh(state);
     }
     ensure_watches(state, &mut effects);
+    super::workspaces::ensure(state, &mut effects);
     ensure_access(state, &mut effects);
     state.refresh_index();
     effects
@@ -208,6 +210,7 @@ fn key_context(state: &State) -> KeyContext {
         Mode::Normal if state.editor.is_some() => {
             state.editor.as_ref().map_or(KeyContext::List, super::editor::key_context)
         }
+        Mode::Normal if let Some(context) = super::workspaces::key_context(state) => context,
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
         Mode::Normal if state.object_pane.as_ref().is_some_and(|p| p.searching()) => KeyContext::LogSearch,
         Mode::Normal if state.object_pane.is_some() => KeyContext::Object,
@@ -254,6 +257,9 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
             _ => {}
         },
+        KeyContext::Confirm if matches!(state.mode, Mode::Normal) => {
+            super::workspaces::on_key(state, context, key, command, effects)
+        }
         KeyContext::Confirm => {
             if let Some(command) = command {
                 actions::on_confirm_command(state, command, effects);
@@ -304,6 +310,9 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => super::exec::on_forwards_command(state, command, effects),
             None => {}
         },
+        KeyContext::Workspaces | KeyContext::Apps | KeyContext::Matches | KeyContext::Form => {
+            super::workspaces::on_key(state, context, key, command, effects)
+        }
         KeyContext::List | KeyContext::Global => {
             if let Some(command) = command
                 && actions::on_list_command(state, command, effects)
@@ -325,8 +334,10 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Help => state.mode = Mode::Help { scroll: 0 },
         Command::Palette => open_palette(state, effects),
         Command::Filter => state.mode = Mode::Filter,
+        Command::AcceptOffer => super::workspaces::accept_offer(state, effects),
         Command::Back => {
-            if !state.view.filter.is_empty() {
+            if super::workspaces::on_back(state) {
+            } else if !state.view.filter.is_empty() {
                 state.view.filter.clear();
             } else if let Some(previous) = state.back.pop() {
                 state.view = previous;
@@ -381,7 +392,7 @@ fn known_namespaces(state: &State) -> Vec<String> {
     names
 }
 
-fn open_palette(state: &mut State, effects: &mut Vec<Effect>) {
+pub(crate) fn open_palette(state: &mut State, effects: &mut Vec<Effect>) {
     super::browse::ensure_discovery(state, effects);
     let suggestions = palette::suggest("", &[], &state.context.contexts, &state.kinds.suggestions());
     state.mode = Mode::Palette(PaletteState { input: String::new(), suggestions, selected: 0 });
@@ -482,6 +493,8 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
         Ok(PaletteCommand::Help) => state.mode = Mode::Help { scroll: 0 },
         Ok(PaletteCommand::Forwards) => super::exec::open_forwards(state),
         Ok(PaletteCommand::Faults) => super::faults::open(state, effects),
+        Ok(PaletteCommand::Workspaces(name)) => super::workspaces::open_workspaces(state, name, effects),
+        Ok(PaletteCommand::Apps) => super::workspaces::open_apps(state, None, effects),
         Ok(PaletteCommand::Quit) => quit(state, effects),
         Err(palette::PaletteError::Unknown(word)) => super::browse::open_kind(state, &word, effects),
         Err(e) => state.flash(e.to_string(), true),
@@ -489,6 +502,9 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
 }
 
 fn show(state: &mut State, kind: Kind) {
+    // Asking for a list leaves the workspace screens.
+    state.ws.screen = None;
+    state.ws.suspended = None;
     if state.view.kind != kind {
         let previous = std::mem::replace(&mut state.view, ListView::new(kind));
         state.back.push(previous);

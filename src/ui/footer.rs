@@ -39,6 +39,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 };
                 Line::from(Span::styled(format!(" {}", flash.text), style))
             }
+            // A workspace delete asks in its dialog, with its own keys.
+            None if let Some(context) = crate::app::workspaces::key_context(state) => match context {
+                KeyContext::Confirm => Line::raw(""),
+                context => hint_line(context, None, theme),
+            },
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
             None if state.object_pane.is_some() => hint_line(KeyContext::Object, None, theme),
             None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),

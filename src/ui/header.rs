@@ -58,17 +58,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         [Scope::Namespace(ns)] => format!(" ({ns})"),
         many => format!(" ({} namespaces)", many.len()),
     };
-    let count = match (view.filter.is_empty(), view.drill.is_some()) {
+    let count = match (view.filter.is_empty(), view.drill.is_some() || view.app.is_some()) {
         (true, false) => format!(" [{total}]"),
         // A drilled list counts what it shows, not the whole cache it filters.
         (true, true) => format!(" [{shown}]"),
         _ => format!(" [{shown} of {total}]"),
     };
+    let title = match (super::workspaces::header_title(state), &view.app) {
+        (Some(title), _) => title,
+        (None, Some(app)) => format!(" {} of app {}{where_}", view.kind.title(), app.name),
+        (None, None) => format!(" {}{}{where_}", view.kind.title(), drill_words(view.drill.as_ref())),
+    };
+    let count = if super::workspaces::header_title(state).is_some() { String::new() } else { count };
     let mut line = vec![
-        Span::styled(
-            format!(" {}{}{where_}", view.kind.title(), drill_words(view.drill.as_ref())),
-            Style::default().fg(theme.title).add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(title, Style::default().fg(theme.title).add_modifier(Modifier::BOLD)),
         Span::styled(count, Style::default().fg(theme.muted)),
     ];
     if !view.filter.is_empty() {
@@ -76,7 +79,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let (status, style) = freshness(state, theme);
     let used: usize = line.iter().map(|s| s.width()).sum();
-    let pad = (second.width as usize).saturating_sub(used + status.chars().count() + 1);
+    let mut pad = (second.width as usize).saturating_sub(used + status.chars().count() + 1);
+    // The first-run workspace offer, where there is room for it.
+    if let Some(offer) = crate::app::workspaces::offer(state).filter(|o| o.chars().count() + 6 <= pad) {
+        let before = (pad - offer.chars().count()) / 2;
+        line.push(Span::raw(" ".repeat(before)));
+        line.push(Span::styled(offer.clone(), Style::default().fg(theme.accent)));
+        pad -= before + offer.chars().count();
+    }
     line.push(Span::raw(" ".repeat(pad)));
     line.push(Span::styled(status, style));
     frame.render_widget(Paragraph::new(Line::from(line)).style(Style::default().bg(theme.background)), second);

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod theme;
 pub mod timeline;
 pub mod wizard;
+pub mod workspaces;
 pub mod yaml;
 
 use ratatui::Frame;
@@ -76,6 +77,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);
     }
+    workspaces::render(frame, body, state, theme);
     if let Some(editor) = &state.editor {
         editor::render(frame, body, editor, theme);
     }

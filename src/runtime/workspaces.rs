@@ -1,0 +1,151 @@
+//! The runtime's side of workspaces and bindings: the store, git (repo status, discovery and matching), each
+//! answer sent back as a message. git runs on the blocking pool: a slow disk never holds the loop.
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::Runtime;
+use crate::app::Msg;
+use crate::app::workspaces::{WsEffect, WsMsg};
+use crate::store::StoreHandle;
+
+/// How many commits of a bound repo are read (the card shows HEAD; the rest is for the app's history).
+const COMMITS: usize = 10;
+
+impl Runtime {
+    pub(super) fn ws_effect(&mut self, effect: WsEffect) {
+        let store = self.transcript.as_ref().map(|(store, _)| store.clone());
+        let tx = self.tx.clone();
+        match effect {
+            WsEffect::Load { context } => {
+                tokio::spawn(load(store, context, tx));
+            }
+            WsEffect::Save { workspace, open } => {
+                tokio::spawn(async move {
+                    let Some(store) = usable(store, &tx) else { return };
+                    let context = workspace.context.clone();
+                    match store.save_workspace(workspace).await {
+                        Ok(saved) => {
+                            notice(&tx, format!("Saved workspace {}", saved.name), false);
+                            let _ = tx.send(Msg::Ws(WsMsg::Saved { workspace: saved, open }));
+                        }
+                        Err(e) => notice(&tx, format!("Could not save the workspace: {e}"), true),
+                    }
+                    load(Some(store), context, tx).await;
+                });
+            }
+            WsEffect::Delete { context, name } => {
+                tokio::spawn(async move {
+                    let Some(store) = usable(store, &tx) else { return };
+                    match store.delete_workspace(&context, &name).await {
+                        Ok(_) => notice(&tx, format!("Deleted workspace {name}"), false),
+                        Err(e) => notice(&tx, format!("Could not delete workspace {name}: {e}"), true),
+                    }
+                    load(Some(store), context, tx).await;
+                });
+            }
+            WsEffect::SetDefault { context, name } => {
+                tokio::spawn(async move {
+                    let Some(store) = usable(store, &tx) else { return };
+                    match store.set_default_workspace(&context, Some(&name)).await {
+                        Ok(()) => notice(&tx, format!("{name} is now the default workspace of {context}"), false),
+                        Err(e) => notice(&tx, format!("Could not make {name} the default: {e}"), true),
+                    }
+                    load(Some(store), context, tx).await;
+                });
+            }
+            WsEffect::Bind(bindings) => {
+                tokio::spawn(async move {
+                    let Some(store) = usable(store, &tx) else { return };
+                    let Some(context) = bindings.first().map(|b| b.context.clone()) else { return };
+                    let (mut saved, mut missing) = (Vec::new(), Vec::new());
+                    for mut binding in bindings {
+                        binding.repo_path = binding.repo_path.map(|p| expand_home(&p));
+                        if let Some(path) = &binding.repo_path
+                            && !path.exists()
+                        {
+                            missing.push(path.display().to_string());
+                        }
+                        let name = binding.name.clone();
+                        match store.save_binding(binding).await {
+                            Ok(_) => saved.push(name),
+                            Err(e) => notice(&tx, format!("Could not bind {name}: {e}"), true),
+                        }
+                    }
+                    if !saved.is_empty() {
+                        let mut text = format!("Bound {}", saved.join(", "));
+                        if !missing.is_empty() {
+                            text.push_str(&format!("; {} does not exist yet (the card says so)", missing.join(", ")));
+                        }
+                        notice(&tx, text, !missing.is_empty());
+                    }
+                    load(Some(store), context, tx).await;
+                });
+            }
+            WsEffect::ReadRepo(path) => {
+                tokio::spawn(async move {
+                    let at = path.clone();
+                    let state = tokio::task::spawn_blocking(move || crate::git::status(&at, COMMITS)).await;
+                    let state = state.unwrap_or_else(|e| crate::git::RepoState::Unreadable {
+                        path: path.clone(),
+                        reason: format!("reading it stopped: {e}"),
+                    });
+                    let _ = tx.send(Msg::Ws(WsMsg::Repo { path, state }));
+                });
+            }
+            WsEffect::Match { root, apps } => {
+                tokio::spawn(async move {
+                    let dir = expand_home(Path::new(&root));
+                    let result = tokio::task::spawn_blocking(move || {
+                        if !dir.is_dir() {
+                            return Err(format!(
+                                "{} is not a folder: give the folder your repos are under",
+                                dir.display()
+                            ));
+                        }
+                        let repos = crate::git::discover(&dir, crate::git::discover::DEFAULT_DEPTH);
+                        if repos.is_empty() {
+                            return Err(format!("No git repository under {}", dir.display()));
+                        }
+                        Ok(crate::git::matching::propose(&apps, &repos))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("looking for repos stopped: {e}")));
+                    let _ = tx.send(Msg::Ws(WsMsg::Proposals { root, result }));
+                });
+            }
+        }
+    }
+}
+
+/// The context's workspaces and bindings, each sent as it is read. Without a store both are empty.
+async fn load(store: Option<StoreHandle>, context: String, tx: UnboundedSender<Msg>) {
+    let (workspaces, bindings) = match &store {
+        Some(store) => (
+            store.list_workspaces(&context).await.map_err(|e| format!("Could not read the workspaces: {e}")),
+            store.list_bindings(&context).await.map_err(|e| format!("Could not read the app bindings: {e}")),
+        ),
+        None => (Ok(Vec::new()), Ok(Vec::new())),
+    };
+    let _ = tx.send(Msg::Ws(WsMsg::Workspaces { context: context.clone(), result: workspaces }));
+    let _ = tx.send(Msg::Ws(WsMsg::Bindings { context, result: bindings }));
+}
+
+fn usable(store: Option<StoreHandle>, tx: &UnboundedSender<Msg>) -> Option<StoreHandle> {
+    if store.is_none() {
+        notice(tx, "mosaic runs without saved state here, so workspaces and bindings cannot be saved".into(), true);
+    }
+    store
+}
+
+fn notice(tx: &UnboundedSender<Msg>, text: String, error: bool) {
+    let _ = tx.send(Msg::Notice { text, error });
+}
+
+/// `~/src` → `$HOME/src`; other paths as given.
+fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_path_buf(),
+    }
+}
