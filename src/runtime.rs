@@ -348,6 +348,8 @@ fn transcript_entry(
         Ok(Outcome::Output { summary, .. }) => summary.clone(),
         Ok(Outcome::Shell(shell)) => shell.summary(),
         Ok(Outcome::Forwarding(forward)) => format!("forwarding {}", forward.label()),
+        Ok(Outcome::Probe(results)) => crate::analysis::network::probe_step(results).summary,
+        Ok(Outcome::Http(exchange)) => exchange.summary(),
         Err(e) => e.to_string(),
     };
     crate::store::TranscriptEntry {
