@@ -1,6 +1,7 @@
 //! Carries out the loop's effects: starts watches, resolves namespace fallbacks, switches contexts. Background
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
 mod exec;
+mod http;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -135,6 +136,7 @@ impl Runtime {
                 }
             }
             Effect::Exec(effect) => self.exec_effect(effect),
+            Effect::Http(effect) => self.http_effect(effect),
             Effect::Quit => {
                 self.stop_all();
                 self.forwards.stop_all();

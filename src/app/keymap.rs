@@ -24,6 +24,8 @@ pub enum KeyContext {
     LogSearch,
     /// The list of port-forwards (`:pf`).
     Forwards,
+    /// The HTTP sender's form (`H`).
+    HttpSender,
 }
 
 impl KeyContext {
@@ -40,12 +42,20 @@ impl KeyContext {
             KeyContext::Logs => "Logs",
             KeyContext::LogSearch => "Searching the log (/)",
             KeyContext::Forwards => "Port-forwards (:pf)",
+            KeyContext::HttpSender => "HTTP sender (H)",
         }
     }
 
     /// Text-entry contexts take printable keys as input, so global single-letter keys do not apply there.
     pub fn captures_text(self) -> bool {
-        matches!(self, KeyContext::Palette | KeyContext::Filter | KeyContext::Prompt | KeyContext::LogSearch)
+        matches!(
+            self,
+            KeyContext::Palette
+                | KeyContext::Filter
+                | KeyContext::Prompt
+                | KeyContext::LogSearch
+                | KeyContext::HttpSender
+        )
     }
 
     /// Contexts that own the whole keyboard: no global key applies.
@@ -99,6 +109,9 @@ pub enum Command {
     Shell,
     PortForward,
     StopForward,
+    HttpSend,
+    NextField,
+    History,
 }
 
 /// One row of the table.
@@ -234,6 +247,14 @@ pub const KEYMAP: &[Binding] = &[
         POD_OR_SERVICE,
         true,
     )),
+    unhinted(act(
+        &["H"],
+        C::HttpSend,
+        "http",
+        "Send an HTTP request to the selected pod or service from a one-off pod (curl)",
+        POD_OR_SERVICE,
+        false,
+    )),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -297,6 +318,27 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Ctrl-d"], C::StopForward, "stop", "Stop the selected forward", "Port-forwards", X::Forwards, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the list (forwards keep running)", "Port-forwards", X::Forwards, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Port-forwards", X::Forwards, false),
+    bind(
+        &["Ctrl-s"],
+        C::Submit,
+        "send",
+        "Send the request (Enter on the method or path line too)",
+        "HTTP sender",
+        X::HttpSender,
+        true,
+    ),
+    bind(&["Tab"], C::NextField, "next-field", "Go to the next field", "HTTP sender", X::HttpSender, true),
+    bind(
+        &["Ctrl-r"],
+        C::History,
+        "history",
+        "List the requests sent from here; Enter replays one",
+        "HTTP sender",
+        X::HttpSender,
+        true,
+    ),
+    bind(&["Esc"], C::Cancel, "close", "Close the sender (or its history)", "HTTP sender", X::HttpSender, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "HTTP sender", X::HttpSender, false),
     bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
@@ -444,6 +486,7 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Logs,
         KeyContext::LogSearch,
         KeyContext::Forwards,
+        KeyContext::HttpSender,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod cache;
 pub mod describe;
 pub mod exec;
+pub mod http;
 pub mod keymap;
 pub mod logs;
 pub mod msg;

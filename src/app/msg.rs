@@ -79,6 +79,8 @@ pub enum Msg {
     },
     /// Exec history, port-forward changes, a shell's end.
     Exec(super::exec::ExecMsg),
+    /// The HTTP sender's answer and history.
+    Http(super::http::HttpMsg),
 }
 
 /// Work for the runtime. The update function never does I/O itself.
@@ -120,5 +122,7 @@ pub enum Effect {
     StopLogs(u64),
     /// Exec history, a shell to hand the terminal to, a forward to stop.
     Exec(super::exec::ExecEffect),
+    /// Send an HTTP request from a probe pod; load the sender's history.
+    Http(super::http::HttpEffect),
     Quit,
 }

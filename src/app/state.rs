@@ -204,6 +204,8 @@ pub struct State {
     pub next_log_stream: u64,
     /// Exec history of the open prompt, and the running port-forwards.
     pub exec: super::exec::ExecState,
+    /// The HTTP sender, while it is open.
+    pub http: Option<super::http::HttpSender>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -243,6 +245,7 @@ impl State {
             logs: None,
             next_log_stream: 0,
             exec: Default::default(),
+            http: None,
         }
     }
 

@@ -76,6 +76,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Logs { stream, update } => super::logs::on_update(state, stream, update),
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
+        Msg::Http(msg) => super::http::on_msg(state, msg),
     }
     ensure_watches(state, &mut effects);
     ensure_access(state, &mut effects);
@@ -168,6 +169,7 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
 
 fn key_context(state: &State) -> KeyContext {
     match &state.mode {
+        Mode::Normal if state.http.is_some() => KeyContext::HttpSender,
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
         Mode::Normal if state.exec.forwards_open.is_some() => KeyContext::Forwards,
         Mode::Normal if state.logs.as_ref().is_some_and(|l| l.searching()) => KeyContext::LogSearch,
@@ -189,6 +191,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     match context {
+        KeyContext::HttpSender => super::http::on_key(state, key, command, effects),
         KeyContext::Palette => on_palette_key(state, key, command, effects),
         KeyContext::Filter => on_filter_key(state, key, command),
         KeyContext::Help => match command {
@@ -266,6 +269,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Top => state.select(0),
         Command::Bottom => state.select(usize::MAX),
         Command::Exec | Command::Shell | Command::PortForward => super::exec::on_list_command(state, command, effects),
+        Command::HttpSend => super::http::open(state, effects),
         _ => {}
     }
 }

@@ -30,6 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 };
                 Line::from(Span::styled(format!(" {}", flash.text), style))
             }
+            None if state.http.is_some() => hint_line(KeyContext::HttpSender, None, theme),
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
             None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),
             None if state.logs.is_some() => hint_line(KeyContext::Logs, None, theme),

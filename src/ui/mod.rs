@@ -3,6 +3,7 @@ pub mod dialogs;
 pub mod footer;
 pub mod forwards;
 pub mod header;
+pub mod http;
 pub mod list;
 pub mod logs;
 pub mod overlays;
@@ -56,6 +57,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if let Some(pane) = &state.pane {
         pane::render(frame, body, pane, theme);
+    }
+    if let Some(sender) = &state.http {
+        http::render(frame, body, sender, theme);
     }
     footer::render(frame, footer, state, theme);
     match &state.mode {
