@@ -480,3 +480,43 @@ pub async fn send_http(
         _ => Err(ActionError::Invalid("not an HTTP request".into())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_that_cannot_be_pulled_is_an_image_pull_stage_not_a_connection_failure() {
+        let pod = json!({"status": {"phase": "Pending", "containerStatuses": [{"name": "probe",
+            "state": {"waiting": {"reason": "ImagePullBackOff",
+                                  "message": "Back-off pulling image \"curlimages/curl\""}}}]}});
+        let Some(PodRun::Stopped { stage, reason }) = pending_problem(&pod, "curlimages/curl") else {
+            panic!("an image pull problem")
+        };
+        assert_eq!(stage, ProbeStage::ImagePull);
+        assert!(reason.contains("could not be pulled") && reason.contains("probe_image:"), "{reason}");
+        assert!(reason.contains("not a connection failure"), "{reason}");
+        let creating = json!({"status": {"phase": "Pending", "containerStatuses": [{"name": "probe",
+            "state": {"waiting": {"reason": "ContainerCreating"}}}]}});
+        assert_eq!(pending_problem(&creating, "curlimages/curl"), None, "a pull in progress is waited for");
+    }
+
+    #[test]
+    fn the_pod_and_its_kubectl_line_agree() {
+        let targets =
+            [ProbeTarget { label: "service web".into(), url: "http://web.shop.svc.cluster.local:80/".into() }];
+        let pod = ProbePod::for_targets("shop", "curlimages/curl:8.10.1", &targets);
+        assert!(pod.name.starts_with("mosaic-probe-") && pod.name.len() == "mosaic-probe-".len() + 5);
+        let manifest = pod.manifest();
+        assert_eq!(manifest["metadata"]["labels"][RUN_LABEL], json!(pod.run_id()));
+        assert_eq!(manifest["spec"]["activeDeadlineSeconds"], json!(180 + 11 + 30));
+        let argv = pod.kubectl_run();
+        assert_eq!(
+            argv[..5],
+            ["run".to_string(), pod.name.clone(), "--rm".into(), "-i".into(), "--restart=Never".into()]
+        );
+        assert_eq!(argv[5], "--image=curlimages/curl:8.10.1");
+        assert_eq!(argv[6], format!("--labels=app.kubernetes.io/managed-by=mosaic,mosaic.dev/probe={}", pod.run_id()));
+        assert_eq!(argv[7..], [["--command".to_string(), "--".into()].as_slice(), &pod.command].concat());
+    }
+}
