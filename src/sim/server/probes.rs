@@ -18,7 +18,6 @@ const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "mosaic");
 fn due(store: &Store) -> Vec<(String, String, String)> {
     store
         .list(registry::PODS, None)
-        .into_iter()
         .filter(|(_, pod)| {
             meta::labels(pod).and_then(|l| l.get(MANAGED_BY.0)).and_then(Value::as_str) == Some(MANAGED_BY.1)
                 && meta::str_at(pod, &["status", "phase"]) == Some("Running")
