@@ -283,4 +283,20 @@ async fn the_http_sender_gets_status_headers_and_body() {
         panic!("sent")
     };
     assert_eq!(exchange.status, Some(405));
+
+    // checkout has no ready pod: no answer, and curl's words without its stderr line.
+    let refused = HttpSend {
+        method: "GET".into(),
+        url: "http://checkout.shop.svc.cluster.local:80/".into(),
+        headers: vec![],
+        body: String::new(),
+    };
+    let action = Action::send_http("shop", DEFAULT_IMAGE, refused);
+    let exchange = action::send_http(&action, &c.session, false).await.expect("sent");
+    assert_eq!((exchange.status, exchange.exit), (None, 7));
+    assert_eq!(
+        exchange.summary(),
+        "no answer (curl exit 7: Failed to connect to checkout.shop.svc.cluster.local port 80 after 0 ms: Connection \
+         refused)"
+    );
 }

@@ -87,7 +87,8 @@ impl HttpExchange {
             Some(i) => (&log[..i], &log[i + 1..]),
             None => (log, ""),
         };
-        let mut fields = trailer.trim_end_matches('\n').splitn(5, '\t').skip(1);
+        // Only the trailer's own line: curl's error on stderr may follow it in the log.
+        let mut fields = trailer.lines().next().unwrap_or_default().splitn(5, '\t').skip(1);
         let code: u16 = fields.next().and_then(|c| c.parse().ok()).unwrap_or(0);
         let seconds = fields.next().and_then(|t| t.parse().ok());
         let exit = fields.next().and_then(|e| e.parse().ok()).unwrap_or(if trailer.is_empty() { -1 } else { 0 });
@@ -194,7 +195,7 @@ mod tests {
         assert_eq!(exchange.body, "{\"app\":\"x\"}\n");
         assert_eq!(exchange.summary(), "200 OK in 3 ms");
         let failed = HttpExchange::parse(
-            "curl: (7) Failed to connect\n\nmosaic-http\t000\t0.001\t7\tFailed to connect to x port 80\n",
+            "\nmosaic-http\t000\t0.001\t7\tFailed to connect to x port 80\ncurl: (7) Failed to connect to x port 80\n",
         );
         assert_eq!((failed.status, failed.exit), (None, 7));
         assert_eq!(failed.summary(), "no answer (curl exit 7: Failed to connect to x port 80)");

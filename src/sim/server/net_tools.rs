@@ -468,6 +468,12 @@ mod tests {
             run(&mut sh, "curl -s -o /dev/null --connect-timeout 5 -w '%{http_code} %{exitcode} %{errormsg}' inv"),
             ("000 7 Failed to connect to inv port 80 after 0 ms: Connection refused".into(), String::new(), 7)
         );
+        // The HTTP sender's line: the trailer after the response, whatever happened.
+        let (out, err, _) = run(&mut sh, r#"curl -sS -i -w "\\nmosaic-http\\t%{http_code}\\t%{exitcode}\\n" inv"#);
+        assert_eq!(
+            (out.as_str(), err.as_str()),
+            ("\nmosaic-http\t000\t7\n", "curl: (7) Failed to connect to inv port 80 after 0 ms: Connection refused\n")
+        );
         assert_eq!(
             run(&mut sh, "curl -s -o /dev/null -w '%{http_code} %{exitcode} %{time_total}' web/healthz").0,
             "200 0 0.002134"
