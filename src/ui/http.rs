@@ -19,7 +19,16 @@ pub fn render(frame: &mut Frame, area: Rect, sender: &HttpSender, theme: &Theme)
         .style(Style::default().bg(theme.background));
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let [form, answer] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(inner);
+    // The address gets the whole width: a Service's DNS name is long.
+    let [url, columns] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" to ", Style::default().fg(theme.muted)),
+            Span::styled(sender.base_url.clone(), Style::default().fg(theme.foreground)),
+        ])),
+        url,
+    );
+    let [form, answer] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(columns);
     render_form(frame, form, sender, theme);
     match sender.history_open {
         Some(selected) => render_history(frame, answer, sender, selected, theme),
@@ -28,20 +37,8 @@ pub fn render(frame: &mut Frame, area: Rect, sender: &HttpSender, theme: &Theme)
 }
 
 fn render_form(frame: &mut Frame, area: Rect, sender: &HttpSender, theme: &Theme) {
-    let [url, top, headers, body] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(3),
-        Constraint::Percentage(40),
-        Constraint::Min(3),
-    ])
-    .areas(area);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" to ", Style::default().fg(theme.muted)),
-            Span::styled(sender.base_url.clone(), Style::default().fg(theme.foreground)),
-        ])),
-        url,
-    );
+    let [top, headers, body] =
+        Layout::vertical([Constraint::Length(3), Constraint::Percentage(40), Constraint::Min(3)]).areas(area);
     let [method, path] = Layout::horizontal([Constraint::Length(10), Constraint::Min(8)]).areas(top);
     field(frame, method, sender, Field::Method, "Method", theme);
     field(frame, path, sender, Field::Path, "Path", theme);
