@@ -11,6 +11,7 @@
 //!   enabled: true
 //!   max_age: 24h           # older events are pruned
 //!   max_rows: 50000        # beyond this, the oldest are pruned
+//! probe_image: curlimages/curl:8.10.1   # the image of probe pods (network wizard, HTTP sender)
 //! ```
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,6 +28,9 @@ pub struct Config {
     /// Key overrides: a command name (see docs/KEYBINDINGS.md) and the keys it should have instead.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// The image probe pods run (it needs `sh` and `curl`); default [`crate::action::probe::DEFAULT_IMAGE`].
+    #[serde(default)]
+    pub probe_image: Option<String>,
     #[serde(default)]
     pub recorder: RecorderConfig,
 }
@@ -97,6 +101,15 @@ impl Config {
         Ok(config)
     }
 
+    /// The image of probe pods.
+    pub fn probe_image(&self) -> &str {
+        self.probe_image
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .unwrap_or(crate::action::probe::DEFAULT_IMAGE)
+    }
+
     /// Read-only everywhere, or for this context.
     pub fn readonly_for(&self, context: &str) -> bool {
         self.readonly || self.contexts.get(context).is_some_and(|c| c.readonly)
@@ -137,6 +150,14 @@ mod tests {
         std::fs::write(dir.path().join("config.yaml"), "readonly: [").expect("write");
         let err = Config::load(Some(dir.path())).unwrap_err().to_string();
         assert!(err.contains("config.yaml is not valid") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn the_probe_image_is_configurable() {
+        assert_eq!(Config::default().probe_image(), "curlimages/curl");
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.yaml"), "probe_image: registry.local/curl:8\n").expect("write");
+        assert_eq!(Config::load(Some(dir.path())).expect("loads").probe_image(), "registry.local/curl:8");
     }
 
     #[test]

@@ -221,6 +221,11 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
     let session = connect(target).await?;
     tracing::info!(context = %session.target.context, server = %session.target.server, "connected");
 
+    // Probe pods a crashed run left behind: best effort, in the background.
+    let (client, namespace) = (session.client.clone(), session.target.namespace.clone());
+    tokio::spawn(async move {
+        mosaic::action::probe::delete_leftovers(&client, &namespace, jiff::Timestamp::now()).await;
+    });
     let (store, store_status) = store::open(&paths::data_dir(global.data_dir.as_ref()));
     let (tx, rx) = tui::channel();
     let session_id = format!("{}-{}", jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"), std::process::id());
@@ -235,6 +240,8 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
     state.notices.extend(key_warnings);
 
     let outcome = tui::run(state, runtime, theme, tx, rx).await;
+    // Probes still running (quit or Ctrl-C during one) are deleted before mosaic exits.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), mosaic::action::probe::delete_running()).await;
     let _ = store.close().await;
     outcome
 }

@@ -1,6 +1,7 @@
 //! Carries out the loop's effects: starts watches, resolves namespace fallbacks, switches contexts. Background
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
 mod exec;
+mod http;
 mod kinds;
 mod recorder;
 mod wizard;
@@ -161,6 +162,7 @@ impl Runtime {
             Effect::Exec(effect) => self.exec_effect(effect),
             Effect::Wizard(effect) => self.wizard(effect),
             Effect::Ws(effect) => self.ws_effect(effect),
+            Effect::Http(effect) => self.http_effect(effect),
             Effect::Quit => {
                 self.stop_all();
                 self.forwards.stop_all();
@@ -383,6 +385,8 @@ fn transcript_entry(
         Ok(Outcome::Output { summary, .. }) => summary.clone(),
         Ok(Outcome::Shell(shell)) => shell.summary(),
         Ok(Outcome::Forwarding(forward)) => format!("forwarding {}", forward.label()),
+        Ok(Outcome::Probe(results)) => crate::analysis::network::probe_step(results).summary,
+        Ok(Outcome::Http(exchange)) => exchange.summary(),
         Err(e) => e.to_string(),
     };
     crate::store::TranscriptEntry {

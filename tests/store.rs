@@ -71,7 +71,7 @@ async fn a_new_database_is_created_migrated_and_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["app_bindings", "exec_history", "recorded_events", "transcript", "workspaces"]);
+    assert_eq!(tables, ["app_bindings", "exec_history", "http_history", "recorded_events", "transcript", "workspaces"]);
 }
 
 #[tokio::test]
@@ -319,7 +319,8 @@ async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
     let path = db_path(dir.path());
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE exec_history; DROP TABLE recorded_events").unwrap();
+        // A version 2 database has neither the exec history (3), the event recorder (4) nor the HTTP history (5).
+        conn.execute_batch("DROP TABLE exec_history; DROP TABLE recorded_events; DROP TABLE http_history").unwrap();
     }
     set_user_version(&path, 2);
     let (store, status) = open(dir.path());
@@ -328,6 +329,21 @@ async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
     assert_eq!(store.list_workspaces("kind-dev").await.unwrap().len(), 1);
     store.record_exec(exec_command("pod/debug", "id")).await.unwrap();
     assert_eq!(store.exec_history("kind-dev", "shop", "pod/debug").await.unwrap().len(), 1);
+    // The HTTP sender's history round-trips through the store thread.
+    let sent = mosaic::store::HttpRecord {
+        context: "kind-dev".into(),
+        namespace: "shop".into(),
+        app: "service/storefront".into(),
+        method: "POST".into(),
+        url: "http://storefront.shop.svc.cluster.local:80/cart".into(),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: "{\"sku\": 7}".into(),
+        status: Some(405),
+        summary: "405 Method Not Allowed in 2 ms".into(),
+        at: jiff::Timestamp::UNIX_EPOCH,
+    };
+    store.record_http(sent.clone()).await.unwrap();
+    assert_eq!(store.http_history("kind-dev", "shop", "service/storefront").await, Ok(vec![sent]));
 }
 
 #[tokio::test]

@@ -148,6 +148,10 @@ impl Action {
             Action::PortForward { namespace, target, local, remote } => {
                 super::forward::start(client, opts, namespace, target, *local, *remote).await
             }
+            Action::Probe { service, pod, targets } => {
+                super::probe::execute_probe(client, opts, service, pod, targets).await
+            }
+            Action::SendHttp { pod, .. } => super::probe::execute_send(client, opts, pod).await,
         }
     }
 }

@@ -49,7 +49,7 @@ pub async fn check(action: &Action, session: &Session, readonly: bool) -> Result
     Ok(())
 }
 
-fn plan_ctx(session: &Session) -> PlanCtx {
+pub(crate) fn plan_ctx(session: &Session) -> PlanCtx {
     PlanCtx { context: session.target.context.clone(), namespace: session.target.namespace.clone() }
 }
 
@@ -61,6 +61,11 @@ fn also_needed(action: &Action) -> Vec<AccessQuery> {
         Action::PortForward { namespace, target: super::ForwardTarget::Service(_), .. } => vec![
             AccessQuery::new("get", "", "services", Some(namespace)),
             AccessQuery::new("list", "", "pods", Some(namespace)),
+        ],
+        // A probe waits for its pod, reads its log and deletes it.
+        Action::Probe { pod, .. } | Action::SendHttp { pod, .. } => vec![
+            AccessQuery::new("get", "", "pods/log", Some(&pod.namespace)),
+            AccessQuery::new("delete", "", "pods", Some(&pod.namespace)),
         ],
         _ => super::ops::also_needed(action),
     }

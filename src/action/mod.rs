@@ -9,9 +9,11 @@ mod exec;
 mod execute;
 mod forward;
 mod gate;
+pub mod http_send;
 mod logs;
 mod ops;
 mod plan;
+pub mod probe;
 mod rollback;
 pub mod rollout;
 mod targets;
@@ -24,9 +26,11 @@ pub use error::ActionError;
 pub use exec::{EXEC_TIMEOUT, ExecOutput, Exit, MAX_OUTPUT, SHELL_COMMAND, ShellSession, command_argv, command_words};
 pub use forward::{ForwardStats, ForwardTarget, Forwarding};
 pub use gate::{check, run};
+pub use http_send::{HttpExchange, HttpSend};
 pub use logs::stream_logs;
 pub use ops::{DrainPod, check_identity, drain_candidates, drain_for, job_name_for};
 pub use plan::shell_line;
+pub use probe::{ProbePod, run_probe, send_http};
 pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.
@@ -161,6 +165,29 @@ pub enum Action {
     /// `kubectl port-forward pod/POD LOCAL:REMOTE` (or `service/NAME`): `execute` binds 127.0.0.1:LOCAL (0: any
     /// free port) and returns the running forward ([`Outcome::Forwarding`]).
     PortForward { namespace: String, target: ForwardTarget, local: u16, remote: u16 },
+    /// The network wizard's active probe: a one-off pod (`kubectl run --rm`) in the Service's namespace curls
+    /// each target and is deleted; `execute` returns the results ([`Outcome::Probe`]).
+    Probe { service: String, pod: ProbePod, targets: Vec<crate::analysis::network::ProbeTarget> },
+    /// The HTTP sender: one request sent with curl from a one-off pod; `execute` returns the answer
+    /// ([`Outcome::Http`]).
+    SendHttp { pod: ProbePod, request: HttpSend },
+}
+
+impl Action {
+    /// A probe of `service` in `namespace` from a new pod running `image`.
+    pub fn probe(
+        namespace: &str,
+        service: &str,
+        image: &str,
+        targets: Vec<crate::analysis::network::ProbeTarget>,
+    ) -> Action {
+        Action::Probe { service: service.into(), pod: ProbePod::for_targets(namespace, image, &targets), targets }
+    }
+
+    /// `request` sent from a new pod running `image` in `namespace`.
+    pub fn send_http(namespace: &str, image: &str, request: HttpSend) -> Action {
+        Action::SendHttp { pod: request.pod(namespace, image), request }
+    }
 }
 
 /// How `execute` sends its requests.
@@ -224,4 +251,8 @@ pub enum Outcome {
     Shell(ShellSession),
     /// A port-forward is listening.
     Forwarding(Forwarding),
+    /// A probe ran (or stopped on the way, which the results say).
+    Probe(crate::analysis::network::ProbeResults),
+    /// An HTTP request was sent from a probe pod.
+    Http(HttpExchange),
 }

@@ -235,8 +235,35 @@ impl Action {
                     AccessQuery::new("create", "", "pods/portforward", Some(namespace)),
                 )
             }
+            Action::Probe { service, pod, targets } => Plan::new(
+                kubectl(ctx, &pod.namespace, pod.kubectl_run()),
+                format!(
+                    "Probe Service {service} in {} from a one-off pod: {} target{}",
+                    pod.namespace,
+                    targets.len(),
+                    if targets.len() == 1 { "" } else { "s" }
+                ),
+                probe_danger(pod),
+                true,
+                AccessQuery::new("create", "", "pods", Some(&pod.namespace)),
+            ),
+            Action::SendHttp { pod, request } => Plan::new(
+                kubectl(ctx, &pod.namespace, pod.kubectl_run()),
+                format!("Send {} {} from a one-off pod in {}", request.method, request.url, pod.namespace),
+                probe_danger(pod),
+                true,
+                AccessQuery::new("create", "", "pods", Some(&pod.namespace)),
+            ),
         }
     }
+}
+
+/// A probe pod is a real pod: it uses a little of the namespace's quota while it runs.
+fn probe_danger(pod: &super::ProbePod) -> Danger {
+    Danger::Caution(format!(
+        "it creates pod {} ({}) in {} for at most {}s; mosaic deletes it when done",
+        pod.name, pod.image, pod.namespace, pod.deadline_seconds
+    ))
 }
 
 /// Why exec and shells ask first: they act inside a running container.

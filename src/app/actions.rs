@@ -352,6 +352,8 @@ fn summary(outcome: &Outcome) -> String {
         Outcome::Output { summary, .. } => summary.clone(),
         Outcome::Shell(shell) => shell.summary(),
         Outcome::Forwarding(forward) => format!("forwarding {}", forward.label()),
+        Outcome::Probe(results) => crate::analysis::network::probe_step(results).summary,
+        Outcome::Http(exchange) => exchange.summary(),
     }
 }
 

@@ -44,6 +44,8 @@ pub enum KeyContext {
     Matches,
     /// A form of text inputs: the workspace editor, the bind screen.
     Form,
+    /// The HTTP sender's form (`H`).
+    HttpSender,
 }
 
 impl KeyContext {
@@ -70,6 +72,7 @@ impl KeyContext {
             KeyContext::Apps => "Workspace view (:apps)",
             KeyContext::Matches => "Matching apps to repos",
             KeyContext::Form => "Forms (workspace editor, bind)",
+            KeyContext::HttpSender => "HTTP sender (H)",
         }
     }
 
@@ -83,6 +86,7 @@ impl KeyContext {
                 | KeyContext::LogSearch
                 | KeyContext::Editor
                 | KeyContext::Form
+                | KeyContext::HttpSender
         )
     }
 
@@ -164,6 +168,8 @@ pub enum Command {
     NextField,
     PrevField,
     AcceptOffer,
+    HttpSend,
+    History,
 }
 
 /// One row of the table.
@@ -398,6 +404,14 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Enter"], C::Submit, "save", "Save", "Form", X::Form, true),
     bind(&["Esc"], C::Cancel, "cancel", "Cancel", "Form", X::Form, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Form", X::Form, false),
+    unhinted(act(
+        &["H"],
+        C::HttpSend,
+        "http",
+        "Send an HTTP request to the selected pod or service from a one-off pod (curl)",
+        POD_OR_SERVICE,
+        false,
+    )),
     bind(&["y", "Enter"], C::Confirm, "run", "Run the action", "Confirm", X::Confirm, true),
     bind(
         &["D"],
@@ -584,6 +598,27 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["j", "Down"], C::Down, "down", "Scroll the diff down", "Review", X::EditorReview, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll the diff up", "Review", X::EditorReview, false),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Review", X::EditorReview, false),
+    bind(
+        &["Ctrl-s"],
+        C::Submit,
+        "send",
+        "Send the request (Enter on the method or path line too)",
+        "HTTP sender",
+        X::HttpSender,
+        true,
+    ),
+    bind(&["Tab"], C::NextField, "next-field", "Go to the next field", "HTTP sender", X::HttpSender, true),
+    bind(
+        &["Ctrl-r"],
+        C::History,
+        "history",
+        "List the requests sent from here; Enter replays one",
+        "HTTP sender",
+        X::HttpSender,
+        true,
+    ),
+    bind(&["Esc"], C::Cancel, "close", "Close the sender (or its history)", "HTTP sender", X::HttpSender, true),
+    bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "HTTP sender", X::HttpSender, false),
     bind(&["Esc", "?", "q"], C::Cancel, "close", "Close the help", "Help", X::Help, true),
     bind(&["j", "Down"], C::Down, "down", "Scroll down", "Help", X::Help, false),
     bind(&["k", "Up"], C::Up, "up", "Scroll up", "Help", X::Help, false),
@@ -745,6 +780,7 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Apps,
         KeyContext::Matches,
         KeyContext::Form,
+        KeyContext::HttpSender,
         KeyContext::Help,
     ];
     order.iter().map(|c| (*c, active().iter().filter(|b| b.context == *c).collect())).collect()

@@ -97,6 +97,8 @@ pub enum Msg {
     Wizard(super::wizard::WizardMsg),
     /// Workspaces, bindings, repos read, match proposals.
     Ws(super::workspaces::WsMsg),
+    /// The HTTP sender's answer and history.
+    Http(super::http::HttpMsg),
 }
 
 /// Work for the runtime. The update function never does I/O itself.
@@ -149,5 +151,7 @@ pub enum Effect {
     Wizard(super::wizard::WizardEffect),
     /// The store and git, for workspaces and bindings.
     Ws(super::workspaces::WsEffect),
+    /// Send an HTTP request from a probe pod; load the sender's history.
+    Http(super::http::HttpEffect),
     Quit,
 }

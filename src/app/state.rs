@@ -229,6 +229,8 @@ pub struct State {
     pub faults: Option<super::faults::FaultsView>,
     /// Workspaces, bindings and their screens.
     pub ws: super::workspaces::WsState,
+    /// The HTTP sender, while it is open.
+    pub http: Option<super::http::HttpSender>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -277,6 +279,7 @@ impl State {
             editor: None,
             faults: None,
             ws: Default::default(),
+            http: None,
         }
     }
 

@@ -95,6 +95,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Exec(msg) => super::exec::on_msg(state, msg),
         Msg::Wizard(msg) => super::wizard::on_msg(state, msg, &mut effects),
         Msg::Ws(msg) => super::workspaces::on_msg(state, msg, &mut effects),
+        Msg::Http(msg) => super::http::on_msg(state, msg),
     }
     if state.related.is_some() {
         super::related::refresh(state);
@@ -210,6 +211,7 @@ fn key_context(state: &State) -> KeyContext {
         Mode::Normal if state.editor.is_some() => {
             state.editor.as_ref().map_or(KeyContext::List, super::editor::key_context)
         }
+        Mode::Normal if state.http.is_some() => KeyContext::HttpSender,
         Mode::Normal if let Some(context) = super::workspaces::key_context(state) => context,
         Mode::Normal if state.pane.is_some() => KeyContext::Text,
         Mode::Normal if state.object_pane.as_ref().is_some_and(|p| p.searching()) => KeyContext::LogSearch,
@@ -240,6 +242,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     match context {
+        KeyContext::HttpSender => super::http::on_key(state, key, command, effects),
         KeyContext::Palette => on_palette_key(state, key, command, effects),
         KeyContext::Filter if state.faults.is_some() => super::faults::on_filter_key(state, key, command),
         KeyContext::Filter => on_filter_key(state, key, command),
@@ -354,6 +357,7 @@ fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect
         Command::Related => super::related::open(state, effects),
         Command::Open => on_enter(state, effects),
         Command::NetworkWizard => super::wizard::open(state, effects),
+        Command::HttpSend => super::http::open(state, effects),
         _ => {}
     }
 }

@@ -11,6 +11,7 @@ mod bindings;
 pub mod bindings_file;
 mod error;
 mod exec_history;
+mod http_history;
 mod open;
 mod recorded_events;
 mod schema;
@@ -25,6 +26,7 @@ use std::time::Duration;
 pub use bindings::AppBinding;
 pub use error::StoreError;
 pub use exec_history::{ExecCommand, KEPT_PER_APP};
+pub use http_history::{HTTP_KEPT_PER_APP, HttpRecord};
 pub use schema::LATEST_VERSION;
 pub use transcript::TranscriptEntry;
 pub use workspaces::{Workspace, WorkspaceFilters};
@@ -258,6 +260,25 @@ impl StoreHandle {
     ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'static {
         thread::call(&self.jobs, move |db| {
             db.write(|tx| recorded_events::prune(tx, max_age, max_rows, jiff::Timestamp::now()))
+        })
+    }
+
+    /// Records a request sent with the HTTP sender.
+    pub fn record_http(&self, entry: HttpRecord) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| db.write(|tx| http_history::record(tx, &entry)))
+    }
+
+    /// The requests sent from an app's row, newest first.
+    pub fn http_history(
+        &self,
+        context: &str,
+        namespace: &str,
+        app: &str,
+    ) -> impl Future<Output = Result<Vec<HttpRecord>, StoreError>> + Send + 'static {
+        let key = [context, namespace, app].map(str::to_owned);
+        thread::call(&self.jobs, move |db| {
+            let [context, namespace, app] = &key;
+            db.read(|conn| http_history::list(conn, context, namespace, app))
         })
     }
 

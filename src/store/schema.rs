@@ -90,7 +90,26 @@ CREATE INDEX recorded_events_by_object ON recorded_events (context, namespace, o
 CREATE INDEX recorded_events_by_seen ON recorded_events (seen);
 ";
 
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+/// Migration 5: the HTTP requests sent with the HTTP sender, per app, newest last by `id`; replayable.
+/// `headers` is a JSON array of [name, value] pairs.
+const MIGRATION_5: &str = "
+CREATE TABLE http_history (
+    id        INTEGER PRIMARY KEY,
+    context   TEXT    NOT NULL,
+    namespace TEXT    NOT NULL,
+    app       TEXT    NOT NULL,
+    method    TEXT    NOT NULL,
+    url       TEXT    NOT NULL,
+    headers   TEXT    NOT NULL DEFAULT '[]',
+    body      TEXT    NOT NULL DEFAULT '',
+    status    INTEGER,
+    summary   TEXT    NOT NULL,
+    at        TEXT    NOT NULL
+);
+CREATE INDEX http_history_by_app ON http_history (context, namespace, app, id);
+";
+
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
 
 /// The schema version this build writes and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -134,7 +153,10 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), 0);
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
-        assert_eq!(tables(&conn), ["app_bindings", "exec_history", "recorded_events", "transcript", "workspaces"]);
+        assert_eq!(
+            tables(&conn),
+            ["app_bindings", "exec_history", "http_history", "recorded_events", "transcript", "workspaces"]
+        );
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 KeyContext::Confirm => Line::raw(""),
                 context => hint_line(context, None, theme),
             },
+            None if state.http.is_some() => hint_line(KeyContext::HttpSender, None, theme),
             None if state.pane.is_some() => hint_line(KeyContext::Text, None, theme),
             None if state.object_pane.is_some() => hint_line(KeyContext::Object, None, theme),
             None if state.exec.forwards_open.is_some() => hint_line(KeyContext::Forwards, None, theme),

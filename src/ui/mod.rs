@@ -5,6 +5,7 @@ pub mod faults;
 pub mod footer;
 pub mod forwards;
 pub mod header;
+pub mod http;
 pub mod list;
 pub mod logs;
 pub mod object_pane;
@@ -78,6 +79,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         pane::render(frame, body, pane, theme);
     }
     workspaces::render(frame, body, state, theme);
+    if let Some(sender) = &state.http {
+        http::render(frame, body, sender, theme);
+    }
     if let Some(editor) = &state.editor {
         editor::render(frame, body, editor, theme);
     }

@@ -7,6 +7,7 @@
 pub mod diagnosis;
 pub mod labels;
 pub mod policy;
+pub mod probe;
 pub mod snapshot;
 pub mod step;
 pub mod steps;
@@ -14,6 +15,7 @@ pub mod unreadable;
 
 pub use diagnosis::{Diagnosis, Outcome, diagnose};
 pub use policy::{Decision, Destination, Peer, PortRef, evaluate};
+pub use probe::{ProbeOutcome, ProbeResults, ProbeStage, ProbeTarget, TargetResult, probe_step, probe_targets};
 pub use snapshot::{NetSnapshot, Question, endpoint_slice_from_v1beta1};
 pub use step::{Cause, Evidence, Step, StepId, Verdict};
 pub use steps::run_static_steps;

@@ -1,6 +1,6 @@
 //! What one wizard step reports: why it matters, what it read, its verdict, and how to check it yourself.
 
-/// The static steps, in the order the wizard runs them.
+/// The steps, in the order the wizard runs them: the static ones, then the active probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepId {
@@ -12,6 +12,8 @@ pub enum StepId {
     NetworkPolicies,
     Dns,
     Ingress,
+    /// The active probe: a pod of ours curls the Service and its pods.
+    Probe,
 }
 
 /// A step's verdict.

@@ -23,6 +23,7 @@ mod network;
 mod ops;
 mod patch;
 mod portforward;
+mod probes;
 mod proto;
 mod rbac;
 mod recorder;
@@ -79,6 +80,9 @@ pub struct SimOptions {
     pub pod_removal_delay: Duration,
     /// How often watches that allow bookmarks get one.
     pub bookmark_interval: Duration,
+    /// How long a probe pod of mosaic's (`app.kubernetes.io/managed-by=mosaic`) runs before its command's
+    /// output is its log and it ends.
+    pub probe_delay: Duration,
 }
 
 impl Default for SimOptions {
@@ -88,6 +92,7 @@ impl Default for SimOptions {
             flavour: Flavour::Modern,
             pod_removal_delay: Duration::from_secs(1),
             bookmark_interval: Duration::from_secs(5),
+            probe_delay: Duration::from_millis(300),
         }
     }
 }
@@ -123,6 +128,7 @@ impl SimServer {
             logs: Mutex::new(logs::LogBook::new(scenario.logs)),
             recorder: Mutex::new(recorder::Recorder::default()),
             exec: Mutex::new(exec::ExecBook::default()),
+            probes: Mutex::new(std::collections::HashSet::new()),
             users,
             addr,
             opts,
@@ -170,6 +176,8 @@ pub(crate) struct Shared {
     logs: Mutex<logs::LogBook>,
     recorder: Mutex<recorder::Recorder>,
     exec: Mutex<exec::ExecBook>,
+    /// The uids of the probe pods whose run has started.
+    probes: Mutex<std::collections::HashSet<String>>,
     /// Cancelled to end every open watch, followed log and exec or port-forward session (on `stop` and
     /// `drop_watches`), then replaced.
     watches: Mutex<CancellationToken>,
@@ -218,6 +226,7 @@ impl Shared {
             (out, std::mem::take(&mut store.pending_removals))
         };
         self.schedule_removals(pending);
+        self.schedule_probes();
         out
     }
 

@@ -74,6 +74,9 @@ struct CurlOptions {
     write_out: Option<String>,
     method: Option<String>,
     timeout: Option<f64>,
+    connect_timeout: Option<f64>,
+    /// A body was given (`-d`, `--data-binary`…): curl then sends POST unless told otherwise.
+    data: bool,
     url: Option<String>,
 }
 
@@ -94,8 +97,13 @@ fn curl_options(args: &[String]) -> Result<CurlOptions, String> {
             "--output" => o.output = Some(value(arg)?),
             "--write-out" => o.write_out = Some(value(arg)?),
             "--request" => o.method = Some(value(arg)?),
-            "--max-time" | "--connect-timeout" => o.timeout = value(arg)?.parse().ok(),
-            "--header" | "--data" | "--user-agent" => {
+            "--max-time" => o.timeout = value(arg)?.parse().ok(),
+            "--connect-timeout" => o.connect_timeout = value(arg)?.parse().ok(),
+            "--data" | "--data-binary" | "--data-raw" => {
+                value(arg)?;
+                o.data = true;
+            }
+            "--header" | "--user-agent" => {
                 value(arg)?;
             }
             flag if flag.starts_with('-') && !flag.starts_with("--") && flag.len() > 1 => {
@@ -110,7 +118,7 @@ fn curl_options(args: &[String]) -> Result<CurlOptions, String> {
                             'w' => o.write_out = Some(v),
                             'X' => o.method = Some(v),
                             'm' => o.timeout = v.parse().ok(),
-                            'd' => o.method = o.method.take().or(Some("POST".into())),
+                            'd' => o.data = true,
                             _ => {}
                         }
                         break;
@@ -133,15 +141,32 @@ fn curl_options(args: &[String]) -> Result<CurlOptions, String> {
     Ok(o)
 }
 
-fn write_out(format: &str, response: &HttpResponse, ip: &str, url: &Url) -> String {
-    unescape(format)
-        .replace("%{http_code}", &response.status.to_string())
-        .replace("%{response_code}", &response.status.to_string())
-        .replace("%{remote_ip}", ip)
-        .replace("%{remote_port}", &url.port.to_string())
-        .replace("%{url_effective}", &format!("http://{}:{}{}", url.host, url.port, url.path))
-        .replace("%{time_total}", "0.002134")
+/// What `--write-out` variables expand to for one transfer.
+struct Transfer<'a> {
+    url: &'a Url,
+    ip: &'a str,
+    /// 0 when no response came.
+    status: u16,
+    seconds: f64,
+    exit: i32,
+    error: &'a str,
 }
+
+fn write_out(format: &str, t: &Transfer<'_>) -> String {
+    let code = format!("{:03}", t.status);
+    unescape(format)
+        .replace("%{http_code}", &code)
+        .replace("%{response_code}", &code)
+        .replace("%{remote_ip}", t.ip)
+        .replace("%{remote_port}", &t.url.port.to_string())
+        .replace("%{url_effective}", &format!("http://{}:{}{}", t.url.host, t.url.port, t.url.path))
+        .replace("%{time_total}", &format!("{:.6}", t.seconds))
+        .replace("%{exitcode}", &t.exit.to_string())
+        .replace("%{errormsg}", t.error)
+}
+
+/// What a successful transfer takes, as the simulated network reports it.
+const TRANSFER_SECONDS: f64 = 0.002134;
 
 impl Shell {
     /// busybox `nslookup NAME`.
@@ -211,43 +236,62 @@ impl Shell {
             }
         };
         let show_errors = !options.silent || options.show_error;
-        let fail = |out: &mut Output, code: i32, message: String| {
+        let fail = |out: &mut Output, code: i32, message: String, transfer: Option<(&Url, f64)>| {
             if show_errors {
                 out.err_line(format!("curl: ({code}) {message}"));
+            }
+            // curl writes `--write-out` for a failed transfer too, with status 000.
+            if let (Some(format), Some((url, seconds))) = (&options.write_out, transfer) {
+                let t = Transfer { url, ip: "", status: 0, seconds, exit: code, error: &message };
+                out.out(write_out(format, &t));
             }
             code
         };
         let Some(url) = options.url.as_deref().and_then(parse_url) else {
             return match options.url {
-                Some(url) => fail(out, 3, format!("URL rejected: Bad hostname or unsupported protocol: {url}")),
+                Some(url) => fail(out, 3, format!("URL rejected: Bad hostname or unsupported protocol: {url}"), None),
                 None => {
                     out.err_line("curl: no URL specified\ncurl: try 'curl --help' for more information");
                     2
                 }
             };
         };
-        let method = options.method.clone().unwrap_or_else(|| if options.head { "HEAD" } else { "GET" }.to_string());
+        let implied = if options.head {
+            "HEAD"
+        } else if options.data {
+            "POST"
+        } else {
+            "GET"
+        };
+        let method = options.method.clone().unwrap_or_else(|| implied.to_string());
         let result = self.with_network(|net, view| fetch(net, view, &url, &method));
         let (ip, response) = match result {
-            Fetch::Unresolved => return fail(out, 6, format!("Could not resolve host: {}", url.host)),
+            Fetch::Unresolved => {
+                return fail(out, 6, format!("Could not resolve host: {}", url.host), Some((&url, 0.001)));
+            }
             Fetch::Failed(_, DialError::Refused) => {
                 return fail(
                     out,
                     7,
                     format!("Failed to connect to {} port {} after 0 ms: Connection refused", url.host, url.port),
+                    Some((&url, 0.0005)),
                 );
             }
             Fetch::Failed(_, DialError::TimedOut) => {
-                let message = match options.timeout {
+                let (message, seconds) = match options.connect_timeout.or(options.timeout) {
                     Some(seconds) => {
-                        format!("Connection timed out after {} milliseconds", (seconds * 1000.0) as u64 + 1)
+                        let ms = (seconds * 1000.0) as u64 + 1;
+                        (format!("Connection timed out after {ms} milliseconds"), ms as f64 / 1000.0)
                     }
-                    None => format!(
-                        "Failed to connect to {} port {} after 130326 ms: Connection timed out",
-                        url.host, url.port
+                    None => (
+                        format!(
+                            "Failed to connect to {} port {} after 130326 ms: Connection timed out",
+                            url.host, url.port
+                        ),
+                        130.326,
                     ),
                 };
-                return fail(out, 28, message);
+                return fail(out, 28, message, Some((&url, seconds)));
             }
             Fetch::Done(ip, response) => (ip, response),
         };
@@ -264,7 +308,7 @@ impl Shell {
             );
         }
         if options.fail && response.status >= 400 {
-            return fail(out, 22, format!("The requested URL returned error: {}", response.status));
+            return fail(out, 22, format!("The requested URL returned error: {}", response.status), None);
         }
         let mut body = String::new();
         if options.include || options.head {
@@ -279,12 +323,14 @@ impl Shell {
             Some(path) => {
                 let full = absolute(&self.cwd, path);
                 if let Err(reason) = self.view.files.write(&full, &body, false) {
-                    return fail(out, 23, format!("Failure writing output to destination: {reason}"));
+                    return fail(out, 23, format!("Failure writing output to destination: {reason}"), None);
                 }
             }
         }
         if let Some(format) = &options.write_out {
-            out.out(write_out(format, &response, &ip, &url));
+            let t =
+                Transfer { url: &url, ip: &ip, status: response.status, seconds: TRANSFER_SECONDS, exit: 0, error: "" };
+            out.out(write_out(format, &t));
         }
         0
     }
@@ -417,6 +463,21 @@ mod tests {
         assert_eq!(run(&mut sh, "curl -sS nope").1, "curl: (6) Could not resolve host: nope\n");
         assert_eq!(run(&mut sh, "curl -f -s localhost:8080/missing").2, 22);
         assert_eq!(run(&mut sh, "curl -s localhost:9999").2, 7, "a port no container exposes");
+        // `--write-out` comes for a failed transfer too, with status 000, curl's exit code and its words.
+        assert_eq!(
+            run(&mut sh, "curl -s -o /dev/null --connect-timeout 5 -w '%{http_code} %{exitcode} %{errormsg}' inv"),
+            ("000 7 Failed to connect to inv port 80 after 0 ms: Connection refused".into(), String::new(), 7)
+        );
+        // The HTTP sender's line: the trailer after the response, whatever happened.
+        let (out, err, _) = run(&mut sh, r#"curl -sS -i -w "\\nmosaic-http\\t%{http_code}\\t%{exitcode}\\n" inv"#);
+        assert_eq!(
+            (out.as_str(), err.as_str()),
+            ("\nmosaic-http\t000\t7\n", "curl: (7) Failed to connect to inv port 80 after 0 ms: Connection refused\n")
+        );
+        assert_eq!(
+            run(&mut sh, "curl -s -o /dev/null -w '%{http_code} %{exitcode} %{time_total}' web/healthz").0,
+            "200 0 0.002134"
+        );
         let (out, _, _) = run(&mut sh, "curl -si web/nope");
         assert!(out.starts_with("HTTP/1.1 404 Not Found\r\n") && out.ends_with("404 page not found\n"), "{out}");
     }
