@@ -352,7 +352,7 @@ async fn a_version_3_database_gains_the_event_recorder_and_keeps_its_data() {
     let path = db_path(dir.path());
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE recorded_events").unwrap();
+        conn.execute_batch("DROP TABLE recorded_events; DROP TABLE http_history").unwrap();
     }
     set_user_version(&path, 3);
     let (store, status) = open(dir.path());
