@@ -26,6 +26,8 @@ pub fn open_kind(state: &mut State, word: &str, effects: &mut Vec<Effect>) {
             if kind == Kind::ApiResources {
                 ensure_discovery(state, effects);
             }
+            state.close_overlays();
+            state.ws.screen = None;
             show(state, kind, None);
         }
         Resolved::Wait => {

@@ -481,6 +481,17 @@ impl State {
         self.view.offset = self.view.offset.min(len.saturating_sub(page));
     }
 
+    /// Asking the palette for a list closes what covers the list (fault list, timeline, wizard, panes), so the
+    /// user sees what they asked for.
+    pub fn close_overlays(&mut self) {
+        self.faults = None;
+        self.timeline = None;
+        self.wizard.pane = None;
+        self.object_pane = None;
+        self.pane = None;
+        self.related = None;
+    }
+
     pub fn flash(&mut self, text: impl Into<String>, error: bool) {
         self.flash = Some(Flash { text: text.into(), error, at: Instant::now() });
     }

@@ -506,7 +506,8 @@ fn run_palette(state: &mut State, input: &str, effects: &mut Vec<Effect>) {
 }
 
 fn show(state: &mut State, kind: Kind) {
-    // Asking for a list leaves the workspace screens.
+    // Asking for a list leaves the workspace screens and whatever covers the list.
+    state.close_overlays();
     state.ws.screen = None;
     state.ws.suspended = None;
     if state.view.kind != kind {
