@@ -129,7 +129,11 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
             if pods.iter().any(|p| p.unmanaged) {
                 verb.push("--force".into());
             }
-            let names: Vec<String> = pods.iter().map(|p| format!("{}/{}", p.namespace, p.name)).collect();
+            // A few names; the confirmation lists them all, one a line.
+            let mut names: Vec<String> = pods.iter().take(3).map(|p| format!("{}/{}", p.namespace, p.name)).collect();
+            if pods.len() > 3 {
+                names.push(format!("and {} more", pods.len() - 3));
+            }
             let list = if names.is_empty() { "no pod".to_string() } else { names.join(", ") };
             let unmanaged = pods.iter().filter(|p| p.unmanaged).count();
             let danger = if unmanaged > 0 {

@@ -10,6 +10,7 @@ pub mod drill;
 pub mod editor;
 pub mod exec;
 pub mod keymap;
+pub mod kind_ops;
 pub mod kind_rows;
 pub mod kinds;
 pub mod logs;

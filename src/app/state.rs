@@ -69,6 +69,8 @@ pub struct ConfirmState {
     pub dry_run: Option<DryRun>,
     /// The action was sent and its answer is awaited.
     pub running: bool,
+    /// Lines shown under the plan: what it acts on and leaves (a drain's pods).
+    pub notes: Vec<String>,
 }
 
 /// What a typed value is for.
@@ -223,6 +225,8 @@ pub struct State {
     pub object_pane: Option<super::object_pane::ObjectPane>,
     /// The YAML editor (`e`).
     pub editor: Option<super::editor::EditorState>,
+    /// A node drain waiting for the list of its pods.
+    pub drain: Option<super::kind_ops::PendingDrain>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -269,6 +273,7 @@ impl State {
             wizard: Default::default(),
             object_pane: None,
             editor: None,
+            drain: None,
         }
     }
 
