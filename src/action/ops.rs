@@ -45,7 +45,7 @@ pub fn drain_candidates(pods: &[Value]) -> (Vec<DrainPod>, Vec<(DrainPod, &'stat
         if mirror {
             skip.push((entry, "a mirror pod of a static pod: the kubelet owns it"));
         } else if controller == Some("DaemonSet") {
-            skip.push((entry, "a DaemonSet pod: it would come straight back (--ignore-daemonsets)"));
+            skip.push((entry, "a DaemonSet pod: it would come straight back"));
         } else {
             evict.push(entry);
         }
@@ -129,12 +129,6 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
             if pods.iter().any(|p| p.unmanaged) {
                 verb.push("--force".into());
             }
-            // A few names; the confirmation lists them all, one a line.
-            let mut names: Vec<String> = pods.iter().take(3).map(|p| format!("{}/{}", p.namespace, p.name)).collect();
-            if pods.len() > 3 {
-                names.push(format!("and {} more", pods.len() - 3));
-            }
-            let list = if names.is_empty() { "no pod".to_string() } else { names.join(", ") };
             let unmanaged = pods.iter().filter(|p| p.unmanaged).count();
             let danger = if unmanaged > 0 {
                 Danger::Dangerous(format!("{unmanaged} evicted pod(s) have no controller: nothing will recreate them"))
@@ -143,7 +137,8 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
             };
             Plan::new(
                 kubectl(ctx, &ctx.namespace, verb),
-                format!("Drain node {node}: cordon it, then evict {} pod(s): {list}", pods.len()),
+                // The confirmation lists the pods one a line (`app::kind_ops::drain_notes`).
+                format!("Drain node {node}: cordon it, then evict {} pod(s)", pods.len()),
                 danger,
                 true,
                 AccessQuery::new("create", "", "pods/eviction", None),
