@@ -225,3 +225,25 @@ fn game_plan_of_node_and_cronjob_rows_crosses_out_what_is_refused() {
 fn text_row(buffer: &Buffer, y: u16) -> String {
     (0..buffer.area.width).map(|x| buffer[(x, y)].symbol()).collect()
 }
+
+#[test]
+fn describe_of_a_cronjob_names_the_version_it_was_listed_at() {
+    // A 1.19 server: the watch read CronJobs at batch/v1beta1; before discovery answers, the object says so.
+    let mut s = state(false);
+    let cronjob = json!({"apiVersion": "batch/v1beta1", "kind": "CronJob",
+        "metadata": {"name": "nightly", "namespace": "shop", "uid": "c1", "creationTimestamp": "2026-11-08T03:35:00Z"},
+        "spec": {"schedule": "0 2 * * *", "jobTemplate": {"spec": {}}}});
+    open(&mut s, Kind::CronJob, vec![cronjob]);
+    for (c, verb) in [('d', "describe"), ('y', "get")] {
+        let effects = update(&mut s, key(KeyCode::Char(c)));
+        let target = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Run { action: Action::Describe { target } | Action::Yaml { target }, .. } => Some(target),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{verb}: {effects:?}"));
+        assert_eq!((target.group.as_str(), target.version.as_str()), ("batch", "v1beta1"), "{verb}");
+        update(&mut s, key(KeyCode::Esc));
+    }
+}

@@ -245,7 +245,7 @@ pub(super) async fn execute(
         }
         Action::SuspendCronJob { namespace, name, suspend } => {
             let what = format!("cronjob {name} in {namespace}");
-            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource());
+            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource(client).await);
             let before = get(&api, name, &what).await?;
             let after =
                 patch_object(&api, name, opts, &Patch::Merge(json!({"spec": {"suspend": suspend}})), &what).await?;
@@ -259,7 +259,7 @@ pub(super) async fn execute(
         }
         Action::TriggerCronJob { namespace, cronjob, job } => {
             let what = format!("cronjob {cronjob} in {namespace}");
-            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource());
+            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource(client).await);
             let source = get(&api, cronjob, &what).await?;
             let body = job_from(&source, job)?;
             let jobs: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &job_resource());
@@ -369,7 +369,7 @@ fn job_from(cronjob: &Value, job: &str) -> Result<Value, ActionError> {
         "namespace": cronjob.pointer("/metadata/namespace").cloned().unwrap_or(Value::Null),
         "annotations": annotations,
         "ownerReferences": [{
-            "apiVersion": "batch/v1",
+            "apiVersion": cronjob.pointer("/apiVersion").cloned().unwrap_or_else(|| json!("batch/v1")),
             "kind": "CronJob",
             "name": cronjob.pointer("/metadata/name").cloned().unwrap_or(Value::Null),
             "uid": cronjob.pointer("/metadata/uid").cloned().unwrap_or(Value::Null),
@@ -468,8 +468,11 @@ fn node_resource() -> kube::discovery::ApiResource {
     ObjectRef::new("v1", "Node", "nodes", None, "").api_resource()
 }
 
-fn cronjob_resource() -> kube::discovery::ApiResource {
-    ObjectRef::new("batch/v1", "CronJob", "cronjobs", None, "").api_resource()
+/// CronJobs at the version this server serves them (batch/v1beta1 before 1.21), as their list reads them.
+async fn cronjob_resource(client: &kube::Client) -> kube::discovery::ApiResource {
+    let kind = crate::cluster::Kind::CronJob;
+    let version = crate::cluster::resources::served_version(client, kind).await.unwrap_or("v1");
+    ObjectRef::new(&format!("batch/{version}"), "CronJob", "cronjobs", None, "").api_resource()
 }
 
 fn job_resource() -> kube::discovery::ApiResource {

@@ -23,16 +23,28 @@ pub struct PendingDrain {
 }
 
 /// The object a row stands for, at the version this server serves: a kind that moved between versions (CronJob
-/// `batch/v1beta1` → `v1`) is read where discovery found it, as its list is.
+/// `batch/v1beta1` → `v1`) is read where discovery found it, as its list is, else at the version the cached
+/// object carries (watch events name it; list items may not).
 pub fn object_ref(state: &State, kind: Kind, namespace: &str, name: &str) -> ObjectRef {
     let mut target = ObjectRef::of(kind, Some(namespace), name);
-    if kind.versions().len() > 1
-        && let Some(served) = state.kinds.served().iter().find(|s| s.kind == kind)
-    {
-        let version = crate::cluster::resources::get(served.resource).version;
-        if kind.versions().contains(&version) {
-            target.version = version.to_string();
-        }
+    if kind.versions().len() < 2 {
+        return target;
+    }
+    let discovered = state
+        .kinds
+        .served()
+        .iter()
+        .find(|s| s.kind == kind)
+        .map(|s| crate::cluster::resources::get(s.resource).version);
+    let cached = || {
+        let key = (namespace.to_string(), name.to_string());
+        let object = state.dynamic(kind).get(&state.scopes_for(kind), &key).and_then(|e| e.object())?;
+        let api_version = object.types?.api_version;
+        let (group, version) = api_version.rsplit_once('/')?;
+        (group == kind.group()).then(|| kind.versions().iter().copied().find(|v| *v == version)).flatten()
+    };
+    if let Some(version) = discovered.filter(|v| kind.versions().contains(v)).or_else(cached) {
+        target.version = version.to_string();
     }
     target
 }
