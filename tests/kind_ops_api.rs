@@ -273,6 +273,19 @@ async fn describe_and_yaml_name_the_served_version_and_discovered_kinds() {
             ui.key('q');
         }
     }
+
+    // Ctrl-d deletes a custom resource at its own URL, in the background cascade kubectl uses.
+    ui.select("cert", "storefront-tls").await;
+    sim.reset_counts();
+    ui.send(Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)));
+    ui.until("the confirmation, allowed", |s| matches!(&s.mode, Mode::Confirm(c) if c.check == Check::Allowed)).await;
+    ui.key('y');
+    ui.until("the outcome", |s| matches!(s.mode, Mode::Normal) && s.flash.is_some()).await;
+    let sent = changes(&sim);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let path = "/apis/cert-manager.io/v1/namespaces/shop/certificates/storefront-tls";
+    assert_eq!((sent[0].method.as_str(), sent[0].path.as_str()), ("DELETE", path));
+    assert!(sim.get("cert-manager.io/v1", "Certificate", Some("shop"), "storefront-tls").is_none());
 }
 
 #[tokio::test]

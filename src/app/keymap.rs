@@ -762,6 +762,26 @@ mod tests {
     }
 
     #[test]
+    fn every_object_kind_gets_describe_edit_and_delete_and_views_do_not() {
+        let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
+        let verbs = ["list".to_string(), "watch".to_string()];
+        let crd =
+            crate::cluster::resources::intern("example.com", "v1", "widgets", "widget", "Widget", true, &[], &verbs);
+        for kind in [Kind::Other(crd), Kind::Node, Kind::Secret, Kind::Event] {
+            assert_eq!(lookup(KeyContext::List, Some(kind), &key('d')), Some(Command::Describe), "{kind}");
+            assert_eq!(lookup(KeyContext::List, Some(kind), &key('e')), Some(Command::Edit), "{kind}");
+            assert_eq!(lookup(KeyContext::List, Some(kind), &ctrl_d), Some(Command::Delete), "{kind}");
+        }
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Pod), &ctrl_d), Some(Command::DeletePod));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Container), &key('d')), None);
+        assert_eq!(lookup(KeyContext::List, Some(Kind::ApiResources), &ctrl_d), None);
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Node), &key('D')), Some(Command::Drain));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::CronJob), &key('t')), Some(Command::Trigger));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Pod), &key('D')), None);
+    }
+
+    #[test]
     fn keybindings_doc_is_current() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/KEYBINDINGS.md");
         let expected = markdown();
