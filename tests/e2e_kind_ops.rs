@@ -14,7 +14,7 @@ fn command(term: &mut Term, text: &str) {
     term.enter();
 }
 
-fn row<'a>(screen: &'a Screen, name: &str) -> String {
+fn row(screen: &Screen, name: &str) -> String {
     screen.contents().lines().find(|l| l.starts_with(name)).unwrap_or_default().to_string()
 }
 
