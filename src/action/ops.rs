@@ -45,7 +45,7 @@ pub fn drain_candidates(pods: &[Value]) -> (Vec<DrainPod>, Vec<(DrainPod, &'stat
         if mirror {
             skip.push((entry, "a mirror pod of a static pod: the kubelet owns it"));
         } else if controller == Some("DaemonSet") {
-            skip.push((entry, "a DaemonSet pod: it would come straight back (--ignore-daemonsets)"));
+            skip.push((entry, "a DaemonSet pod: it would come straight back"));
         } else {
             evict.push(entry);
         }
@@ -129,8 +129,6 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
             if pods.iter().any(|p| p.unmanaged) {
                 verb.push("--force".into());
             }
-            let names: Vec<String> = pods.iter().map(|p| format!("{}/{}", p.namespace, p.name)).collect();
-            let list = if names.is_empty() { "no pod".to_string() } else { names.join(", ") };
             let unmanaged = pods.iter().filter(|p| p.unmanaged).count();
             let danger = if unmanaged > 0 {
                 Danger::Dangerous(format!("{unmanaged} evicted pod(s) have no controller: nothing will recreate them"))
@@ -139,7 +137,8 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
             };
             Plan::new(
                 kubectl(ctx, &ctx.namespace, verb),
-                format!("Drain node {node}: cordon it, then evict {} pod(s): {list}", pods.len()),
+                // The confirmation lists the pods one a line (`app::kind_ops::drain_notes`).
+                format!("Drain node {node}: cordon it, then evict {} pod(s)", pods.len()),
                 danger,
                 true,
                 AccessQuery::new("create", "", "pods/eviction", None),
@@ -246,7 +245,7 @@ pub(super) async fn execute(
         }
         Action::SuspendCronJob { namespace, name, suspend } => {
             let what = format!("cronjob {name} in {namespace}");
-            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource());
+            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource(client).await);
             let before = get(&api, name, &what).await?;
             let after =
                 patch_object(&api, name, opts, &Patch::Merge(json!({"spec": {"suspend": suspend}})), &what).await?;
@@ -260,7 +259,7 @@ pub(super) async fn execute(
         }
         Action::TriggerCronJob { namespace, cronjob, job } => {
             let what = format!("cronjob {cronjob} in {namespace}");
-            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource());
+            let api = Api::namespaced_with(client.clone(), namespace, &cronjob_resource(client).await);
             let source = get(&api, cronjob, &what).await?;
             let body = job_from(&source, job)?;
             let jobs: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &job_resource());
@@ -370,7 +369,7 @@ fn job_from(cronjob: &Value, job: &str) -> Result<Value, ActionError> {
         "namespace": cronjob.pointer("/metadata/namespace").cloned().unwrap_or(Value::Null),
         "annotations": annotations,
         "ownerReferences": [{
-            "apiVersion": "batch/v1",
+            "apiVersion": cronjob.pointer("/apiVersion").cloned().unwrap_or_else(|| json!("batch/v1")),
             "kind": "CronJob",
             "name": cronjob.pointer("/metadata/name").cloned().unwrap_or(Value::Null),
             "uid": cronjob.pointer("/metadata/uid").cloned().unwrap_or(Value::Null),
@@ -469,8 +468,11 @@ fn node_resource() -> kube::discovery::ApiResource {
     ObjectRef::new("v1", "Node", "nodes", None, "").api_resource()
 }
 
-fn cronjob_resource() -> kube::discovery::ApiResource {
-    ObjectRef::new("batch/v1", "CronJob", "cronjobs", None, "").api_resource()
+/// CronJobs at the version this server serves them (batch/v1beta1 before 1.21), as their list reads them.
+async fn cronjob_resource(client: &kube::Client) -> kube::discovery::ApiResource {
+    let kind = crate::cluster::Kind::CronJob;
+    let version = crate::cluster::resources::served_version(client, kind).await.unwrap_or("v1");
+    ObjectRef::new(&format!("batch/{version}"), "CronJob", "cronjobs", None, "").api_resource()
 }
 
 fn job_resource() -> kube::discovery::ApiResource {

@@ -7,7 +7,7 @@ use super::describe::{describe_lines, yaml_lines};
 use super::keymap::Command;
 use super::msg::Effect;
 use super::state::{Check, ConfirmState, DryRun, Mode, PromptPurpose, PromptState, State, TextPane};
-use crate::action::{Action, ActionError, ObjectRef, Outcome, PodController, ScaleKind, WorkloadKind, diff};
+use crate::action::{Action, ActionError, Outcome, PodController, ScaleKind, WorkloadKind, diff};
 use crate::cluster::Kind;
 
 /// The actions of the selected row, with the key that starts each: what the game plan pane lists.
@@ -15,19 +15,21 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
     let Some((ns, name)) = state.selected().cloned() else { return Vec::new() };
     let kind = state.view.kind;
     // Containers and the API resource list are views, not objects to describe.
-    if kind == Kind::Event || !kind.watched() {
+    if !kind.watched() {
         return Vec::new();
     }
-    let target = ObjectRef::of(kind, Some(&ns), &name);
+    let target = super::kind_ops::object_ref(state, kind, &ns, &name);
     let mut out = vec![
         ("d", Action::Describe { target: target.clone() }),
         ("y", Action::Yaml { target: target.clone() }),
         ("e", Action::Edit { target: target.clone(), object: Default::default() }),
     ];
-    if matches!(kind, Kind::Deployment | Kind::Service | Kind::Namespace) {
+    // Pods have their own delete, with the grace period and the controller in the danger.
+    if kind != Kind::Pod {
         out.push(("Ctrl-d", Action::Delete { target }));
     }
     match kind {
+        Kind::Node | Kind::CronJob => out.extend(super::kind_ops::row_actions(state, kind, &ns, &name)),
         Kind::Deployment => {
             let current = state.selected_deployment().as_ref().and_then(replicas);
             out.push(("s", scale(&ns, &name, current.unwrap_or(1), current)));
@@ -97,6 +99,9 @@ fn set_image(ns: &str, name: &str, container: &str, image: &str) -> Action {
 
 /// A list key that names an action. Returns false for commands that are not actions.
 pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) -> bool {
+    if super::kind_ops::on_list_command(state, command, effects) {
+        return true;
+    }
     match command {
         Command::TogglePlan => state.show_plan = !state.show_plan,
         Command::Explain => super::timeline::open_selected(state, effects),
@@ -178,7 +183,8 @@ pub fn open_confirm(state: &mut State, action: Action, effects: &mut Vec<Effect>
         effects.push(Effect::Check { action: action.clone(), command: plan.command.clone() });
         Check::Pending
     };
-    state.mode = Mode::Confirm(Box::new(ConfirmState { action, plan, check, dry_run: None, running: false }));
+    state.mode =
+        Mode::Confirm(Box::new(ConfirmState { action, plan, check, dry_run: None, running: false, notes: Vec::new() }));
 }
 
 pub fn on_confirm_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {

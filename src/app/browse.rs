@@ -80,10 +80,11 @@ pub fn on_discovered(state: &mut State, result: Result<Vec<Served>, String>, eff
     }
 }
 
-/// One row of `:api-resources`, named `plural.group` so Enter can open it.
+/// One row of `:api-resources`, named by its plural as kubectl shows it; the group rides in the key's namespace
+/// (never shown: the kind is cluster-wide), which sorts core first and lets Enter name `plural.group`.
 fn api_resource_row(s: &Served) -> Option<DynamicObject> {
     let r = resources::get(s.resource);
-    let object = json!({"apiVersion": "v1", "kind": "APIResource", "metadata": {"name": r.qualified()},
+    let object = json!({"apiVersion": "v1", "kind": "APIResource", "metadata": {"name": r.plural, "namespace": r.group},
         "short": r.short_names.join(","), "version": r.api_version(), "namespaced": r.namespaced.to_string(),
         "kindName": r.kind});
     let obj: DynamicObject = serde_json::from_value(object).ok()?;
@@ -117,7 +118,8 @@ pub fn drill_down(state: &mut State, effects: &mut Vec<Effect>) -> bool {
     let Some(key) = state.selected().cloned() else { return false };
     match state.view.kind {
         Kind::ApiResources => {
-            open_kind(state, &key.1, effects);
+            let qualified = if key.0.is_empty() { key.1 } else { format!("{}.{}", key.1, key.0) };
+            open_kind(state, &qualified, effects);
             return true;
         }
         Kind::Container => {

@@ -170,6 +170,12 @@ pub enum Command {
     AcceptOffer,
     HttpSend,
     History,
+    Cordon,
+    Uncordon,
+    Drain,
+    Suspend,
+    Resume,
+    Trigger,
 }
 
 /// One row of the table.
@@ -189,6 +195,8 @@ pub struct Binding {
     pub hint: bool,
     /// The kinds of list it applies to; empty is every kind.
     pub kinds: &'static [Kind],
+    /// Kinds it does not apply to, even when `kinds` is empty (every kind).
+    pub except: &'static [Kind],
 }
 
 const fn bind(
@@ -200,7 +208,7 @@ const fn bind(
     context: KeyContext,
     hint: bool,
 ) -> Binding {
-    Binding { keys, command, name, description, group, context, dangerous: false, hint, kinds: &[] }
+    Binding { keys, command, name, description, group, context, dangerous: false, hint, kinds: &[], except: &[] }
 }
 
 /// An action on the selected row of some kinds of list.
@@ -222,7 +230,13 @@ const fn act(
         dangerous,
         hint: true,
         kinds,
+        except: &[],
     }
+}
+
+/// A binding for every kind of list but these.
+const fn except(binding: Binding, kinds: &'static [Kind]) -> Binding {
+    Binding { except: kinds, ..binding }
 }
 
 /// A binding the footer does not hint: the help screen and the game plan still list it.
@@ -235,8 +249,12 @@ const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
 const SERVICE_OR_DEPLOY: &[Kind] = &[Kind::Service, Kind::Deployment];
 const POD_OR_DEPLOY: &[Kind] = &[Kind::Pod, Kind::Deployment];
-/// Kinds deleted with the generic delete (pods have their own, with the grace period and force).
-const DELETABLE: &[Kind] = &[Kind::Deployment, Kind::Service, Kind::Namespace];
+/// Views that list no API object: nothing to describe, edit or delete.
+const NOT_OBJECTS: &[Kind] = &[Kind::Container, Kind::ApiResources];
+/// The generic delete skips these too: pods have their own, with the grace period and force.
+const NOT_DELETABLE: &[Kind] = &[Kind::Pod, Kind::Container, Kind::ApiResources];
+const NODE: &[Kind] = &[Kind::Node];
+const CRONJOB: &[Kind] = &[Kind::CronJob];
 
 use Command as C;
 use KeyContext as X;
@@ -308,8 +326,22 @@ pub const KEYMAP: &[Binding] = &[
         X::List,
         false,
     ),
-    act(&["d"], C::Describe, "describe", "Describe the selected object", &[], false),
-    act(&["y"], C::Yaml, "yaml", "Show the selected object's YAML", &[], false),
+    // First among the actions, and the undoing ones unhinted: at 80 columns the footer ends after two of them.
+    act(&["C"], C::Cordon, "cordon", "Cordon the selected node: no new pod is scheduled on it", NODE, true),
+    unhinted(act(
+        &["U"],
+        C::Uncordon,
+        "uncordon",
+        "Uncordon the selected node: pods may be scheduled on it again",
+        NODE,
+        true,
+    )),
+    act(&["D"], C::Drain, "drain", "Drain the selected node: cordon it, then evict the pods it lists", NODE, true),
+    act(&["s"], C::Suspend, "suspend", "Suspend the selected cronjob: no job starts on schedule", CRONJOB, true),
+    unhinted(act(&["r"], C::Resume, "resume", "Resume the selected cronjob's schedule", CRONJOB, true)),
+    act(&["t"], C::Trigger, "trigger", "Start a job from the selected cronjob now", CRONJOB, true),
+    except(act(&["d"], C::Describe, "describe", "Describe the selected object", &[], false), NOT_OBJECTS),
+    except(act(&["y"], C::Yaml, "yaml", "Show the selected object's YAML", &[], false), NOT_OBJECTS),
     act(&["s"], C::Scale, "scale", "Scale the selected deployment", DEPLOY, true),
     act(&["r"], C::Restart, "restart", "Restart every pod of the selected deployment (rollout restart)", DEPLOY, true),
     act(&["i"], C::SetImage, "set-image", "Set the image of a container of the selected deployment", DEPLOY, true),
@@ -352,15 +384,18 @@ pub const KEYMAP: &[Binding] = &[
         SERVICE_OR_DEPLOY,
         false,
     ),
-    unhinted(act(
-        &["e"],
-        C::Edit,
-        "edit",
-        "Edit the selected object's YAML, then apply it after a dry-run diff",
-        &[],
-        true,
-    )),
-    act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", DELETABLE, true),
+    except(
+        unhinted(act(
+            &["e"],
+            C::Edit,
+            "edit",
+            "Edit the selected object's YAML, then apply it after a dry-run diff",
+            &[],
+            true,
+        )),
+        NOT_OBJECTS,
+    ),
+    except(act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", &[], true), NOT_DELETABLE),
     bind(
         &["W"],
         C::AcceptOffer,
@@ -724,7 +759,7 @@ fn first_clash(table: &[Binding]) -> Option<String> {
 }
 
 fn applies(b: &Binding, kind: Option<Kind>) -> bool {
-    b.kinds.is_empty() || kind.is_some_and(|k| b.kinds.contains(&k))
+    (b.kinds.is_empty() || kind.is_some_and(|k| b.kinds.contains(&k))) && !kind.is_some_and(|k| b.except.contains(&k))
 }
 
 /// The command bound to this key in this context (for this kind of list), falling back to global bindings where
@@ -798,7 +833,12 @@ pub fn markdown() -> String {
             let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
             let danger = if b.dangerous { " (asks first)" } else { "" };
             let kinds: Vec<&str> = b.kinds.iter().map(|k| k.plural()).collect();
-            let only = if kinds.is_empty() { String::new() } else { format!(" ({} only)", kinds.join(", ")) };
+            let not: Vec<&str> = b.except.iter().map(|k| k.plural()).collect();
+            let only = match (kinds.is_empty(), not.is_empty()) {
+                (false, _) => format!(" ({} only)", kinds.join(", ")),
+                (true, false) => format!(" (not on {})", not.join(", ")),
+                (true, true) => String::new(),
+            };
             out.push_str(&format!("| {} | {} | {}{danger}{only} |\n", keys.join(" "), b.name, b.description));
         }
     }
@@ -865,6 +905,26 @@ mod tests {
         assert_eq!(lookup(KeyContext::Filter, None, &ctrl_c), Some(Command::ForceQuit));
         assert_eq!(lookup(KeyContext::List, Some(Kind::Deployment), &key('s')), Some(Command::Scale));
         assert_eq!(lookup(KeyContext::List, Some(Kind::Pod), &key('s')), None, "pods do not scale");
+    }
+
+    #[test]
+    fn every_object_kind_gets_describe_edit_and_delete_and_views_do_not() {
+        let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
+        let verbs = ["list".to_string(), "watch".to_string()];
+        let crd =
+            crate::cluster::resources::intern("example.com", "v1", "widgets", "widget", "Widget", true, &[], &verbs);
+        for kind in [Kind::Other(crd), Kind::Node, Kind::Secret, Kind::Event] {
+            assert_eq!(lookup(KeyContext::List, Some(kind), &key('d')), Some(Command::Describe), "{kind}");
+            assert_eq!(lookup(KeyContext::List, Some(kind), &key('e')), Some(Command::Edit), "{kind}");
+            assert_eq!(lookup(KeyContext::List, Some(kind), &ctrl_d), Some(Command::Delete), "{kind}");
+        }
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Pod), &ctrl_d), Some(Command::DeletePod));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Container), &key('d')), None);
+        assert_eq!(lookup(KeyContext::List, Some(Kind::ApiResources), &ctrl_d), None);
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Node), &key('D')), Some(Command::Drain));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::CronJob), &key('t')), Some(Command::Trigger));
+        assert_eq!(lookup(KeyContext::List, Some(Kind::Pod), &key('D')), None);
     }
 
     #[test]

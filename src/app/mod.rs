@@ -12,6 +12,7 @@ pub mod exec;
 pub mod faults;
 pub mod http;
 pub mod keymap;
+pub mod kind_ops;
 pub mod kind_rows;
 pub mod kinds;
 pub mod logs;

@@ -69,6 +69,8 @@ pub struct ConfirmState {
     pub dry_run: Option<DryRun>,
     /// The action was sent and its answer is awaited.
     pub running: bool,
+    /// Lines shown under the plan: what it acts on and leaves (a drain's pods).
+    pub notes: Vec<String>,
 }
 
 /// What a typed value is for.
@@ -231,6 +233,8 @@ pub struct State {
     pub ws: super::workspaces::WsState,
     /// The HTTP sender, while it is open.
     pub http: Option<super::http::HttpSender>,
+    /// A node drain waiting for the list of its pods.
+    pub drain: Option<super::kind_ops::PendingDrain>,
 }
 
 /// Terminals smaller than this show a message instead of a broken layout.
@@ -280,6 +284,7 @@ impl State {
             faults: None,
             ws: Default::default(),
             http: None,
+            drain: None,
         }
     }
 

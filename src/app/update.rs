@@ -79,6 +79,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Done { command, dry_run, result } => {
             // Exec output, a shell and a forward are handled by their module; the rest as every action.
             if let Some(result) = super::exec::on_done(state, &command, dry_run, result, &mut effects)
+                && let Some(result) = super::kind_ops::on_done(state, &command, result, &mut effects)
                 && let Some(result) = super::editor::on_done(state, &command, dry_run, result, &mut effects)
                 && let Some(result) = super::object_pane::on_done(state, &command, result)
             {

@@ -152,6 +152,23 @@ pub async fn discover(client: &kube::Client) -> Result<Vec<Served>, Failure> {
         let version = gv.rsplit('/').next().unwrap_or("v1").to_string();
         lists.push((group, version, list));
     }
+    // A typed kind not yet at its group's preferred version (CronJobs at batch/v1beta1 while Jobs are batch/v1,
+    // on 1.19) is found at the older version it is served at, and listed from there as kubectl does.
+    for kind in Kind::TYPED.into_iter().filter(|k| k.versions().len() > 1) {
+        let listed =
+            lists.iter().any(|(g, _, l)| g == kind.group() && l.resources.iter().any(|r| r.name == kind.plural()));
+        if listed {
+            continue;
+        }
+        if let Some((version, list)) = served_at(client, kind).await {
+            let only = list.resources.into_iter().filter(|r| r.name == kind.plural()).collect();
+            lists.push((
+                kind.group().to_string(),
+                version.to_string(),
+                k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList { resources: only, ..list },
+            ));
+        }
+    }
     let mut served = Vec::new();
     for (group, version, list) in lists {
         for r in list.resources.iter().filter(|r| !r.name.contains('/')) {
@@ -163,6 +180,28 @@ pub async fn discover(client: &kube::Client) -> Result<Vec<Served>, Failure> {
         }
     }
     Ok(served)
+}
+
+/// The version this server serves a typed kind at, among those it may have (newest first): the first whose group
+/// version lists the resource. The group's versions alone cannot say: batch/v1 exists on 1.19 for Jobs while its
+/// CronJobs are only batch/v1beta1.
+pub async fn served_version(client: &kube::Client, kind: Kind) -> Option<&'static str> {
+    served_at(client, kind).await.map(|(version, _)| version)
+}
+
+async fn served_at(
+    client: &kube::Client,
+    kind: Kind,
+) -> Option<(&'static str, k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList)> {
+    for version in kind.versions() {
+        let gv = if kind.group().is_empty() { version.to_string() } else { format!("{}/{version}", kind.group()) };
+        if let Ok(list) = client.list_api_group_resources(&gv).await
+            && list.resources.iter().any(|r| r.name == kind.plural())
+        {
+            return Some((version, list));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use crate::app::{Data, Msg};
-use crate::cluster::discovery::Catalog;
 use crate::cluster::table_watch::TableSource;
 use crate::cluster::{Kind, Scope, Session, resources, watch};
 
@@ -37,10 +36,7 @@ pub fn spawn(session: &Session, kind: Kind, scope: &Scope, tx: UnboundedSender<M
         let version = match versions {
             [only] => *only,
             // Moved between versions (CronJob, EndpointSlice, Ingress): read it where this server has it.
-            _ => match Catalog::fetch(&client).await {
-                Ok(catalog) => catalog.pick(kind.group(), versions).unwrap_or(versions[0]),
-                Err(_) => versions[0],
-            },
+            _ => resources::served_version(&client, kind).await.unwrap_or(versions[0]),
         };
         let api_version =
             if kind.group().is_empty() { version.to_string() } else { format!("{}/{version}", kind.group()) };

@@ -35,6 +35,10 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, readonly: bool, 
         Line::styled(format!("  {}", c.plan.command), Style::default().fg(theme.command_fg)),
         Line::raw(""),
     ];
+    if !c.notes.is_empty() {
+        lines.extend(c.notes.iter().map(|n| Line::raw(n.clone())));
+        lines.push(Line::raw(""));
+    }
     match &c.plan.danger {
         Danger::Safe => {}
         Danger::Caution(why) => {
