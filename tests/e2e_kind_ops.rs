@@ -30,7 +30,7 @@ fn cordon_a_node_and_trigger_a_cronjob_in_the_demo() {
     term.wait_for("Nodes [1 of 3]", WAIT).unwrap();
     term.text("C");
     let screen = term.wait_for("You may do this.", WAIT).unwrap();
-    assert!(screen.contents().contains("kubectl --context sim-admin -n shop cordon node-b"), "{}", framed(&screen));
+    assert!(screen.contents().contains("kubectl --context sim-admin cordon node-b"), "{}", framed(&screen));
     term.text("y");
     term.wait_for("Cordoned node node-b", WAIT).unwrap();
     term.wait_until("node-b cordoned", WAIT, |s| row(s, "node-b").contains("SchedulingDisabled")).unwrap();

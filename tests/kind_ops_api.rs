@@ -147,7 +147,7 @@ async fn node_keys_cordon_uncordon_and_drain_with_the_exact_requests() {
 
     sim.reset_counts();
     let command = ui.confirm('C').await;
-    assert_eq!(command, "kubectl --context sim-admin -n shop cordon node-b");
+    assert_eq!(command, "kubectl --context sim-admin cordon node-b");
     let sent: Vec<_> = changes(&sim).iter().map(shape).collect();
     assert_eq!(sent, [("PATCH".into(), "/api/v1/nodes/node-b".into(), Some(json!({"spec": {"unschedulable": true}})))]);
     ui.until("node-b shown cordoned", |s| s.screen_has("SchedulingDisabled")).await;

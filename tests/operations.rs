@@ -187,7 +187,7 @@ async fn cordon_and_uncordon_patch_unschedulable() {
     c.sim.reset_counts();
 
     let uncordon = Action::Cordon { node: "node-b".into(), unschedulable: false };
-    assert_eq!(uncordon.plan(&ctx()).command, "kubectl --context sim-admin -n shop uncordon node-b");
+    assert_eq!(uncordon.plan(&ctx()).command, "kubectl --context sim-admin uncordon node-b");
     uncordon.execute(&c.session.client, &opts(false)).await.expect("uncordons");
     assert_request(
         &sent(&c.sim, "PATCH")[0],
@@ -217,7 +217,7 @@ async fn drain_cordons_then_evicts_all_but_daemonset_pods() {
     assert!(pods.iter().all(|p| !p.name.starts_with("kube-proxy-")), "{pods:?}");
     let plan = action.plan(&ctx());
     assert!(
-        plan.command.starts_with("kubectl --context sim-admin -n shop drain node-a --ignore-daemonsets"),
+        plan.command.starts_with("kubectl --context sim-admin drain node-a --ignore-daemonsets"),
         "{}",
         plan.command
     );

@@ -116,8 +116,8 @@ fn drain_confirmation_lists_the_pods_it_evicts_and_those_it_leaves() {
         "Leaves 2 pod(s) running:",
         "kube-system/kube-proxy-x6gp4: a DaemonSet pod",
         "kube-system/etcd-worker-1: a mirror pod of a static pod",
-        "drain worker-1 --ignore-daemonsets",
-        "--delete-emptydir-data --force",
+        "drain worker-1 --ignore-daemonsets --delete-emptydir-data",
+        "--force",
     ] {
         assert!(screen.contains(line), "{line:?} missing:\n{screen}");
     }

@@ -115,13 +115,7 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
             } else {
                 Danger::Safe
             };
-            Plan::new(
-                kubectl(ctx, &ctx.namespace, [verb.to_string(), node.clone()]),
-                summary,
-                danger,
-                true,
-                node_patch(),
-            )
+            Plan::new(kubectl(ctx, "", [verb.to_string(), node.clone()]), summary, danger, true, node_patch())
         }
         Action::Drain { node, pods } => {
             let mut verb = vec!["drain".to_string(), node.clone(), "--ignore-daemonsets".into()];
@@ -136,7 +130,7 @@ pub(super) fn plan(action: &Action, ctx: &PlanCtx) -> Plan {
                 Danger::Caution("evicted pods restart on other nodes; emptyDir data is lost".into())
             };
             Plan::new(
-                kubectl(ctx, &ctx.namespace, verb),
+                kubectl(ctx, "", verb),
                 // The confirmation lists the pods one a line (`app::kind_ops::drain_notes`).
                 format!("Drain node {node}: cordon it, then evict {} pod(s)", pods.len()),
                 danger,

@@ -309,15 +309,19 @@ fn is_plain(arg: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | ',' | '+' | '='))
 }
 
+/// `kubectl --context C -n NS …`; an empty namespace (a cluster-scoped object) leaves `-n` out.
 pub(crate) fn kubectl(ctx: &PlanCtx, namespace: &str, rest: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut argv: Vec<String> =
-        vec!["kubectl".into(), "--context".into(), ctx.context.clone(), "-n".into(), namespace.into()];
+    let mut argv: Vec<String> = vec!["kubectl".into(), "--context".into(), ctx.context.clone()];
+    if !namespace.is_empty() {
+        argv.extend(["-n".into(), namespace.into()]);
+    }
     argv.extend(rest);
     argv
 }
 
-pub(crate) fn target_namespace<'a>(ctx: &'a PlanCtx, target: &'a ObjectRef) -> &'a str {
-    target.namespace.as_deref().unwrap_or(&ctx.namespace)
+/// The object's namespace, or "" for a cluster-scoped one (nodes, PVs, CRDs), which takes no `-n`.
+pub(crate) fn target_namespace<'a>(_ctx: &'a PlanCtx, target: &'a ObjectRef) -> &'a str {
+    target.namespace.as_deref().unwrap_or("")
 }
 
 pub(crate) fn target_words(target: &ObjectRef) -> String {
