@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::action::Action;
 use crate::analysis::network::{
-    Diagnosis, PortRef, Question, Step, Unreadable, Verdict, diagnose, note_unreadable, probe_not_run_step,
-    probe_step, probe_targets, run_static_steps,
+    Diagnosis, PortRef, Question, Step, Unreadable, Verdict, diagnose, note_unreadable, probe_not_run_step, probe_step,
+    probe_targets, run_static_steps,
 };
 use crate::cluster::Session;
 use crate::cluster::network::fetch_net_snapshot;
@@ -108,7 +108,8 @@ pub async fn probe_action(
     port: Option<PortRef>,
     image: &str,
 ) -> Result<Action, Step> {
-    let fetched = fetch_net_snapshot(session, namespace, service).await.map_err(|e| probe_not_run_step(&e.to_string()))?;
+    let fetched =
+        fetch_net_snapshot(session, namespace, service).await.map_err(|e| probe_not_run_step(&e.to_string()))?;
     let question = Question { port, ..Question::default() };
     let targets = probe_targets(&fetched.snapshot, &question).map_err(|why| probe_not_run_step(&why))?;
     Ok(Action::probe(namespace, service, image, targets))

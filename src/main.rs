@@ -25,15 +25,11 @@ fn main() -> ExitCode {
             Some(Command::Explain { target, output }) => {
                 run_explain(&cli.global, &target, &output).await.map(|found| problem = found)
             }
-            Some(Command::Diagnose { target, port, probe, output }) => run_diagnose(
-                &cli.global,
-                &target,
-                port.as_deref(),
-                probe,
-                &output,
-            )
-            .await
-            .map(|code| exit_code = Some(code)),
+            Some(Command::Diagnose { target, port, probe, output }) => {
+                run_diagnose(&cli.global, &target, port.as_deref(), probe, &output)
+                    .await
+                    .map(|code| exit_code = Some(code))
+            }
             Some(Command::Faults { output }) => run_faults(&cli.global, &output).await.map(|found| problem = found),
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
             Some(Command::Transcript(command)) => run_transcript(&cli.global, command).await,
