@@ -72,6 +72,10 @@ pub enum Command {
         /// The Service port to check, by number or name (default: every port)
         #[arg(long)]
         port: Option<String>,
+        /// Also run the active probe: a one-off pod in the namespace curls the Service and its pods (needs
+        /// `create pods`; the pod is deleted when done)
+        #[arg(long)]
+        probe: bool,
         /// text, markdown or json (see docs/json/diagnose.md)
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]
         output: String,

@@ -4,8 +4,10 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::action::Action;
 use crate::analysis::network::{
-    Diagnosis, PortRef, Question, Step, Unreadable, Verdict, diagnose, note_unreadable, run_static_steps,
+    Diagnosis, PortRef, Question, Step, Unreadable, Verdict, diagnose, note_unreadable, probe_not_run_step, probe_step,
+    probe_targets, run_static_steps,
 };
 use crate::cluster::Session;
 use crate::cluster::network::fetch_net_snapshot;
@@ -24,9 +26,13 @@ pub struct Report {
 }
 
 impl Report {
-    /// Append a step that ran after the static ones (an active probe) and draw the diagnosis again.
+    /// Append a step that ran after the static ones (an active probe) and draw the diagnosis again. A step
+    /// run again (the probe, a second time) takes the place of its earlier result.
     pub fn push_step(&mut self, step: Step) {
-        self.steps.push(step);
+        match self.steps.iter_mut().find(|s| s.id == step.id) {
+            Some(earlier) => *earlier = step,
+            None => self.steps.push(step),
+        }
         self.diagnosis = diagnose(&self.steps);
     }
 
@@ -90,6 +96,37 @@ pub async fn report(
         unreadable: fetched.unreadable,
         diagnosis,
     })
+}
+
+/// The active probe of the Service and port, with its targets read from the cluster now: the Service by its DNS
+/// name, then each ready pod on the targetPort. `Err` is the could-not-check step when there is nothing to probe
+/// (no such Service, an ExternalName, no TCP port) or the cluster could not be read.
+pub async fn probe_action(
+    session: &Session,
+    namespace: &str,
+    service: &str,
+    port: Option<PortRef>,
+    image: &str,
+) -> Result<Action, Step> {
+    let fetched =
+        fetch_net_snapshot(session, namespace, service).await.map_err(|e| probe_not_run_step(&e.to_string()))?;
+    let question = Question { port, ..Question::default() };
+    let targets = probe_targets(&fetched.snapshot, &question).map_err(|why| probe_not_run_step(&why))?;
+    Ok(Action::probe(namespace, service, image, targets))
+}
+
+/// Run the probe through the gate (read-only mode and RBAC refusals become could-not-check) and make its step.
+pub async fn run_probe(session: &Session, action: &Action, readonly: bool) -> Step {
+    probe_step(&crate::action::run_probe(action, session, readonly).await)
+}
+
+/// `mosaic diagnose --probe`: the active probe after the static steps, its step added to the report.
+pub async fn probe(session: &Session, report: &mut Report, image: &str, readonly: bool) {
+    let step = match probe_action(session, &report.namespace, &report.service, report.port.clone(), image).await {
+        Ok(action) => run_probe(session, &action, readonly).await,
+        Err(step) => step,
+    };
+    report.push_step(step);
 }
 
 /// `pass`, `fail`, `warn`, `could-not-check`, as the JSON and the badges say it.

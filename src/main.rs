@@ -25,8 +25,10 @@ fn main() -> ExitCode {
             Some(Command::Explain { target, output }) => {
                 run_explain(&cli.global, &target, &output).await.map(|found| problem = found)
             }
-            Some(Command::Diagnose { target, port, output }) => {
-                run_diagnose(&cli.global, &target, port.as_deref(), &output).await.map(|code| exit_code = Some(code))
+            Some(Command::Diagnose { target, port, probe, output }) => {
+                run_diagnose(&cli.global, &target, port.as_deref(), probe, &output)
+                    .await
+                    .map(|code| exit_code = Some(code))
             }
             Some(Command::Faults { output }) => run_faults(&cli.global, &output).await.map(|found| problem = found),
             Some(Command::Demo(args)) => run_demo(&cli.global, &args).await,
@@ -102,7 +104,13 @@ async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow:
 }
 
 /// Prints the network diagnosis; the exit code is the outcome's (0, 2 or 3).
-async fn run_diagnose(global: &GlobalArgs, target: &str, port: Option<&str>, output: &str) -> anyhow::Result<u8> {
+async fn run_diagnose(
+    global: &GlobalArgs,
+    target: &str,
+    port: Option<&str>,
+    probe: bool,
+    output: &str,
+) -> anyhow::Result<u8> {
     use mosaic::diagnose_cmd;
     let name = diagnose_cmd::parse_target(target)?;
     let port = port.map(diagnose_cmd::parse_port).transpose()?;
@@ -113,7 +121,19 @@ async fn run_diagnose(global: &GlobalArgs, target: &str, port: Option<&str>, out
     };
     let session = connect(kubeconfig::resolve(&options)?).await?;
     let namespace = session.target.namespace.clone();
-    let report = diagnose_cmd::report(&session, &namespace, &name, port, None).await?;
+    let mut report = diagnose_cmd::report(&session, &namespace, &name, port, None).await?;
+    if probe {
+        let config = Config::load(paths::config_dir().as_deref()).unwrap_or_default();
+        let readonly = global.readonly || config.readonly_for(&session.target.context);
+        // Ctrl-C stops the probe; its pod is deleted before mosaic exits.
+        tokio::select! {
+            () = diagnose_cmd::probe(&session, &mut report, config.probe_image(), readonly) => {}
+            _ = tokio::signal::ctrl_c() => {
+                mosaic::action::probe::delete_running().await;
+                anyhow::bail!("interrupted: the probe pod was deleted; no diagnosis printed");
+            }
+        }
+    }
     match output {
         "json" => println!("{}", serde_json::to_string_pretty(&diagnose_cmd::json(&report))?),
         "markdown" | "md" => print!("{}", diagnose_cmd::markdown(&report)),

@@ -43,6 +43,8 @@ pub struct Runtime {
     recorder: Option<recorder::Recorder>,
     /// Running port-forwards; each stops on `Quit` or when the runtime is dropped.
     forwards: exec::Forwards,
+    /// The network wizard's running probe: aborted on Esc, a context switch or quit (its pod is deleted).
+    wizard_probe: Option<AbortHandle>,
 }
 
 pub fn context_info(session: &Session, demo: bool) -> ContextInfo {
@@ -74,6 +76,7 @@ impl Runtime {
             transcript: None,
             recorder: None,
             forwards: exec::Forwards::default(),
+            wizard_probe: None,
         }
     }
 
@@ -186,6 +189,7 @@ impl Runtime {
         if let Some(recorder) = &mut self.recorder {
             recorder.stop();
         }
+        self.stop_probe();
     }
 
     fn stream_logs(&mut self, stream: u64, action: Action) {

@@ -159,3 +159,49 @@ fn the_broken_service_gets_its_cause_and_fix_in_every_format() {
     assert_eq!((status, stdout.as_str()), (1, ""));
     assert!(stderr.contains("mosaic diagnose takes svc/NAME"), "{stderr}");
 }
+
+/// The probe step of a JSON report.
+fn probe_step(doc: &Value) -> &Value {
+    let steps = doc["steps"].as_array().expect("steps");
+    let probes: Vec<&Value> = steps.iter().filter(|s| s["id"] == "probe").collect();
+    assert_eq!(probes.len(), 1, "one probe step, last: {steps:#?}");
+    assert_eq!(steps.last(), Some(probes[0]), "the probe runs after the static steps");
+    probes[0]
+}
+
+#[test]
+fn with_probe_the_active_probe_runs_after_the_static_steps_and_its_pod_is_deleted() {
+    let cluster = Cluster::start(Scenario::demo());
+    let schema = schema();
+    let mut seen = BTreeMap::new();
+    let (status, stdout, stderr) =
+        diagnose(&cluster, "admin", &["svc/storefront", "-n", "shop", "--probe", "-o", "json"]);
+    assert_eq!(status, 0, "{stderr}\n{stdout}");
+    let doc: Value = serde_json::from_str(&stdout).expect("json");
+    let problems = check(&doc, &schema, &mut seen);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let probe = probe_step(&doc);
+    assert_eq!(probe["verdict"], "pass", "{probe:#}");
+    let answers: Vec<&str> = probe["checked"].as_array().unwrap().iter().filter_map(|e| e["value"].as_str()).collect();
+    assert!(answers.iter().filter(|v| v.starts_with("HTTP 200")).count() >= 2, "the Service and its pods: {answers:?}");
+    let run = probe["kubectl"][0].as_str().expect("the kubectl run line");
+    assert!(run.starts_with("kubectl --context sim-admin -n shop run mosaic-probe-"), "{run}");
+    assert!(doc["diagnosis"]["root_cause"].as_str().unwrap().contains("traffic flows"), "{doc:#}");
+    let pod = run.split_whitespace().nth(6).expect("the pod's name");
+    assert!(pod.starts_with("mosaic-probe-"), "{run}");
+    assert!(cluster.handle.get("v1", "Pod", Some("shop"), pod).is_none(), "the probe pod {pod} is deleted");
+    assert!(cluster.handle.requests().iter().any(|r| r.method == "DELETE" && r.path.ends_with(pod)));
+
+    // ledger: the static NetworkPolicy step is the cause, the probe's timeout confirms it.
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/ledger", "-n", "payments", "--probe"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("FAIL 9. Traffic reaches the Service and its pods"), "{text}");
+    assert!(text.contains("NetworkPolicy payments/default-deny-ingress"), "the static cause comes first: {text}");
+
+    // dev may not create pods: the probe step says so, in markdown too.
+    let (status, md, _) = diagnose(&cluster, "dev", &["svc/storefront", "-n", "shop", "--probe", "-o", "markdown"]);
+    assert_eq!(status, 3, "{md}");
+    assert!(md.contains("| 9 | Traffic reaches the Service and its pods | could-not-check |"), "{md}");
+    assert!(md.contains("may not create pods"), "{md}");
+    assert!(md.contains("kubectl auth can-i create pods -n shop --context sim-dev"), "{md}");
+}

@@ -45,3 +45,36 @@ fn the_wizard_names_the_broken_services_cause_in_mosaic_demo() {
     term.text("q");
     assert!(term.wait_exit(WAIT).unwrap().success());
 }
+
+#[test]
+fn p_runs_the_active_probe_on_storefront_in_mosaic_demo() {
+    let mut term = Term::spawn(&["demo"], &[], 120, 40);
+    term.wait_for("DEMO CLUSTER", WAIT).unwrap();
+    term.text(":svc");
+    term.enter();
+    term.wait_for("storefront", WAIT).unwrap();
+    term.text("/storefront");
+    term.enter();
+    term.wait_until("only storefront", WAIT, |s| s.contents().contains("Services (shop) [1 of 8]")).unwrap();
+    term.text("w");
+    let screen = term.wait_for("Active probes: not run — press P (creates a one-off pod in shop)", WAIT).unwrap();
+    assert!(screen.contents().contains("✓ traffic should flow"), "{}", framed(&screen));
+    term.text("P");
+    // The probe step joins the list, after the static steps.
+    let screen = term.wait_for("9. Traffic reaches the Service and its pods", WAIT).unwrap();
+    assert!(!screen.contents().contains("Active probes: not run"), "{}", framed(&screen));
+    term.text("G");
+    term.text("k");
+    let screen = term.wait_for("▸ 9. Traffic reaches the Service and its pods", WAIT).unwrap();
+    let text = screen.contents();
+    assert!(text.contains("answered over HTTP: traffic reaches Service `storefront`"), "{}", framed(&screen));
+    assert!(text.contains("HTTP 200"), "{}", framed(&screen));
+    assert!(text.contains("$ kubectl --context sim-admin -n shop run mosaic-probe-"), "{}", framed(&screen));
+    term.text("G");
+    let screen = term.wait_for("▸ Diagnosis", WAIT).unwrap();
+    assert!(screen.contents().contains("traffic flows"), "{}", framed(&screen));
+    term.esc();
+    term.wait_gone("Network wizard", WAIT).unwrap();
+    term.text("q");
+    assert!(term.wait_exit(WAIT).unwrap().success());
+}

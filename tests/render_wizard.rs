@@ -3,7 +3,10 @@
 //! the verdict badges' colours.
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::core::v1::Service;
-use mosaic::analysis::network::{NetSnapshot, PortRef, Question, StepId, diagnose, run_static_steps};
+use mosaic::analysis::network::{
+    NetSnapshot, PortRef, ProbeOutcome, ProbeResults, ProbeTarget, Question, StepId, TargetResult, diagnose,
+    probe_step, run_static_steps,
+};
 use mosaic::app::state::ListView;
 use mosaic::app::wizard::{Stage, WizardEffect, WizardMsg};
 use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
@@ -237,4 +240,111 @@ fn a_late_answer_of_an_older_run_is_ignored() {
     let stale = Msg::Wizard(WizardMsg::Report { id: 1, result: Box::new(Err("old".into())) });
     update(&mut state, stale);
     assert!(matches!(state.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Loading)));
+}
+
+/// P on the wizard: the probe effect for the pane's Service and port, and its id.
+fn press_probe(state: &mut State) -> u64 {
+    let effects = key(state, 'P');
+    match effects.as_slice() {
+        [Effect::Wizard(WizardEffect::Probe { id, namespace, service, port })] => {
+            assert_eq!((namespace.as_str(), service.as_str()), ("shop", "payments-api"));
+            assert_eq!(port, &Some(PortRef::Number(443)));
+            *id
+        }
+        other => panic!("P runs the probe: {other:?}"),
+    }
+}
+
+const RUN_LINE: &str = "kubectl --context sim-admin -n shop run mosaic-probe-k3x9z --rm -i --restart=Never \
+                        --image=curlimages/curl --labels=app.kubernetes.io/managed-by=mosaic,mosaic.dev/probe=k3x9z \
+                        --command -- sh -c 'curl -s -o /dev/null --connect-timeout 5 --max-time 10 -w …'";
+
+/// What the probe of payments-api finds: its selector matches no pod, so the Service refuses connections.
+fn refused() -> ProbeResults {
+    let target = ProbeTarget {
+        label: "service payments-api".into(),
+        url: "http://payments-api.shop.svc.cluster.local:443/".into(),
+    };
+    ProbeResults {
+        context: Some("sim-admin".into()),
+        namespace: "shop".into(),
+        service: "payments-api".into(),
+        pod: "mosaic-probe-k3x9z".into(),
+        image: "curlimages/curl".into(),
+        command: RUN_LINE.into(),
+        targets: vec![target.clone()],
+        outcome: ProbeOutcome::Completed {
+            targets: vec![TargetResult {
+                target,
+                status: None,
+                seconds: Some(0.002),
+                exit: 7,
+                error: Some("Failed to connect to payments-api.shop.svc.cluster.local port 443".into()),
+            }],
+        },
+    }
+}
+
+#[test]
+fn wizard_probe_not_run_then_running_then_its_step() {
+    let mut state = with_report();
+    let screen = text(&draw(&mut state, 80, 24));
+    assert!(screen.contains("Active probes: not run — press P (creates a one-off pod in shop)"), "{screen}");
+    let id = press_probe(&mut state);
+    let started = WizardMsg::ProbeStarted { id, pod: "mosaic-probe-k3x9z".into(), command: RUN_LINE.into() };
+    update(&mut state, Msg::Wizard(started));
+    insta::assert_snapshot!("wizard_probe_running_80x24", text(&draw(&mut state, 80, 24)));
+    insta::assert_snapshot!("wizard_probe_running_120x40", text(&draw(&mut state, 120, 40)));
+
+    update(&mut state, Msg::Wizard(WizardMsg::Probe { id, step: Box::new(probe_step(&refused())) }));
+    let Some(Stage::Done(run)) = state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
+    assert_eq!(run.report.steps.last().map(|s| s.id), Some(StepId::Probe));
+    assert_eq!(run.report.diagnosis.step, Some(StepId::Selector), "the static cause is still named first");
+    assert!(run.report.diagnosis.also.iter().any(|a| a.contains("refuses connections")), "{:?}", run.report.diagnosis);
+    key(&mut state, 'G');
+    key(&mut state, 'k');
+    insta::assert_snapshot!("wizard_probe_step_80x24", text(&draw(&mut state, 80, 24)));
+    insta::assert_snapshot!("wizard_probe_step_120x40", text(&draw(&mut state, 120, 40)));
+    // c copies the kubectl run line and the logs line.
+    let effects = key(&mut state, 'c');
+    assert!(matches!(effects.as_slice(), [Effect::Copy(text)] if text.starts_with(RUN_LINE)), "{effects:?}");
+}
+
+#[test]
+fn esc_stops_the_running_probe_and_keeps_the_pane_and_its_late_answer_is_ignored() {
+    let mut state = with_report();
+    let id = press_probe(&mut state);
+    assert!(key(&mut state, 'P').is_empty(), "a second P while it runs starts nothing");
+    let effects = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert_eq!(effects, vec![Effect::Wizard(WizardEffect::CancelProbe)]);
+    let screen = text(&draw(&mut state, 80, 24));
+    assert!(screen.contains("Active probes: stopped, the probe pod is deleted — P runs them again"), "{screen}");
+    update(&mut state, Msg::Wizard(WizardMsg::Probe { id, step: Box::new(probe_step(&refused())) }));
+    let Some(Stage::Done(run)) = state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
+    assert!(run.report.steps.iter().all(|s| s.id != StepId::Probe), "a stopped probe's answer is dropped");
+    // P runs it again; r re-runs the steps and stops it too; a second Esc closes.
+    press_probe(&mut state);
+    let effects = key(&mut state, 'r');
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Wizard(WizardEffect::CancelProbe), Effect::Wizard(WizardEffect::Run { .. })]
+        ),
+        "{effects:?}"
+    );
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(state.wizard.pane.is_none());
+}
+
+#[test]
+fn h_in_the_wizard_opens_the_http_sender_on_the_service_and_port() {
+    let mut state = with_report();
+    let effects = key(&mut state, 'H');
+    assert!(matches!(effects.as_slice(), [Effect::Http(_)]), "{effects:?}");
+    let sender = state.http.as_ref().expect("the sender is open");
+    assert_eq!(sender.base_url, "http://payments-api.shop.svc.cluster.local:443");
+    assert_eq!(sender.app, "service/payments-api");
+    // Esc closes the sender and the wizard is still there.
+    update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(state.http.is_none() && state.wizard.pane.is_some());
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::analysis::network::{Outcome, PortRef, StepId, Verdict};
 use mosaic::app::state::ListView;
-use mosaic::app::wizard::{Stage, WizardRun};
+use mosaic::app::wizard::{ProbeState, Stage, WizardRun};
 use mosaic::app::{Msg, State, update};
 use mosaic::cluster::{ConnectOptions, Kind, Session, WatchState, connect, kubeconfig};
 use mosaic::runtime::{Runtime, context_info};
@@ -26,9 +26,9 @@ async fn sim(flavour: Flavour) -> SimHandle {
     SimServer::start(Scenario::demo(), SimOptions { flavour, ..SimOptions::default() }).await.expect("sim starts")
 }
 
-async fn session(sim: &SimHandle, user: &str, dir: &tempfile::TempDir) -> Session {
+async fn session(sim: &SimHandle, user: &str, namespace: &str, dir: &tempfile::TempDir) -> Session {
     let path = dir.path().join(format!("kubeconfig-{user}"));
-    sim.write_kubeconfig(&path, user, "shop").expect("kubeconfig");
+    sim.write_kubeconfig(&path, user, namespace).expect("kubeconfig");
     let target =
         kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
     connect(target).await.expect("connects")
@@ -36,8 +36,13 @@ async fn session(sim: &SimHandle, user: &str, dir: &tempfile::TempDir) -> Sessio
 
 /// mosaic on namespace shop as `user`, showing the list of `kind`.
 async fn open(sim: &SimHandle, user: &str, kind: Kind) -> Headless {
+    open_in(sim, user, kind, "shop").await
+}
+
+/// mosaic on `namespace` as `user`, showing the list of `kind`.
+async fn open_in(sim: &SimHandle, user: &str, kind: Kind, namespace: &str) -> Headless {
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = session(sim, user, &dir).await;
+    let session = session(sim, user, namespace, &dir).await;
     let info = context_info(&session, true);
     let scope = mosaic::cluster::Scope::Namespace(info.namespace.clone());
     let mut state = State::new(info, scope, jiff::Timestamp::now());
@@ -239,7 +244,7 @@ async fn from_a_deployment_and_through_the_port_chooser() {
 async fn an_older_server_serves_endpointslices_as_v1beta1_and_they_are_read() {
     let sim = sim(Flavour::V1_19).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = session(&sim, "admin", &dir).await;
+    let session = session(&sim, "admin", "shop", &dir).await;
     let fetched = mosaic::cluster::network::fetch_net_snapshot(&session, "shop", "storefront").await.expect("fetched");
     assert!(fetched.unreadable.is_empty(), "{:?}", fetched.unreadable);
     let slices = fetched.snapshot.endpoint_slices.expect("slices read");
@@ -253,4 +258,122 @@ async fn an_older_server_serves_endpointslices_as_v1beta1_and_they_are_read() {
     sim.stop().await;
     let err = mosaic::cluster::network::fetch_net_snapshot(&session, "shop", "storefront").await.expect_err("down");
     assert!(err.to_string().starts_with("could not read Service storefront in namespace shop: "), "{err}");
+}
+
+impl Headless {
+    /// P in the done wizard, then wait for the probe's step; the probe pod's name comes with it.
+    async fn probe(&mut self) -> (WizardRun, String) {
+        self.key(KeyCode::Char('P'));
+        let mut pod = String::new();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match self.state.wizard.pane.as_ref().map(|p| &p.stage) {
+                Some(Stage::Done(run)) if run.probe == ProbeState::Done => return ((**run).clone(), pod),
+                Some(Stage::Done(run)) => {
+                    if let ProbeState::Running { pod: name, .. } = &run.probe {
+                        pod = name.clone();
+                    }
+                }
+                other => panic!("the wizard left its steps: {other:?}"),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(msg)) => self.send(msg),
+                _ => panic!("timed out waiting for the probe; wizard: {:#?}", self.state.wizard.pane),
+            }
+        }
+    }
+}
+
+/// Waits until `check` holds, or fails the test after five seconds.
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..250 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn p_probes_storefront_every_target_answers_200_and_the_probe_pod_is_deleted() {
+    let sim = sim(Flavour::Modern).await;
+    let mut ui = open(&sim, "admin", Kind::Service).await;
+    let run = ui.wizard("storefront").await;
+    assert_eq!(run.probe, ProbeState::NotRun);
+    assert_eq!(run.report.diagnosis.outcome, Outcome::TrafficShouldFlow);
+    let (run, pod) = ui.probe().await;
+    assert!(pod.starts_with("mosaic-probe-"), "the pane showed the running pod: {pod:?}");
+    let probe = step(&run, StepId::Probe);
+    assert_eq!(probe.verdict, Verdict::Pass, "{probe:#?}");
+    let answers: Vec<&str> = probe.checked.iter().skip(1).map(|e| e.value.as_str()).collect();
+    assert!(answers.len() >= 2 && answers.iter().all(|v| v.starts_with("HTTP 200")), "{answers:?}");
+    assert!(probe.kubectl[0].starts_with(&format!("kubectl --context sim-admin -n shop run {pod} --rm -i")));
+    assert_eq!(run.report.steps.last().map(|s| s.id), Some(StepId::Probe), "appended after the static steps");
+    assert!(run.report.diagnosis.root_cause.contains("traffic flows"), "{:#?}", run.report.diagnosis);
+    assert_eq!(sim.count("create", "pods"), 1);
+    assert!(sim.get("v1", "Pod", Some("shop"), &pod).is_none(), "the probe pod is deleted");
+    // P again replaces the probe step instead of adding a second one.
+    let (run, second) = ui.probe().await;
+    assert_ne!(second, pod);
+    assert_eq!(run.report.steps.iter().filter(|s| s.id == StepId::Probe).count(), 1);
+}
+
+#[tokio::test]
+async fn p_probes_ledger_and_the_networkpolicy_drop_times_out() {
+    let sim = sim(Flavour::Modern).await;
+    let mut ui = open_in(&sim, "admin", Kind::Service, "payments").await;
+    let run = ui.wizard("ledger").await;
+    assert_eq!(run.report.diagnosis.step, Some(StepId::NetworkPolicies));
+    let (run, pod) = ui.probe().await;
+    let probe = step(&run, StepId::Probe);
+    assert_eq!(probe.verdict, Verdict::Fail, "{probe:#?}");
+    assert!(probe.summary.contains("timed out"), "{}", probe.summary);
+    assert!(probe.cause.as_ref().expect("a cause").root_cause.contains("NetworkPolicy"), "{probe:#?}");
+    let d = &run.report.diagnosis;
+    assert_eq!(
+        (d.outcome, d.step),
+        (Outcome::CauseFound, Some(StepId::NetworkPolicies)),
+        "the policy is named: {d:#?}"
+    );
+    assert!(d.also.iter().any(|a| a.contains("dropped")), "the probe confirms it: {:?}", d.also);
+    assert!(sim.get("v1", "Pod", Some("payments"), &pod).is_none(), "deleted after a failure too");
+}
+
+#[tokio::test]
+async fn dev_may_not_create_pods_so_the_probe_step_could_not_check_and_names_the_permission() {
+    let sim = sim(Flavour::Modern).await;
+    let mut ui = open(&sim, "dev", Kind::Service).await;
+    ui.wizard("storefront").await;
+    let (run, _) = ui.probe().await;
+    let probe = step(&run, StepId::Probe);
+    let Verdict::CouldNotCheck(reason) = &probe.verdict else { panic!("{probe:#?}") };
+    assert!(reason.contains("may not create pods"), "{reason}");
+    assert!(reason.contains("kubectl auth can-i create pods -n shop --context sim-dev"), "{reason}");
+    assert_eq!(sim.count("create", "pods"), 0);
+    assert_eq!(run.report.diagnosis.outcome, Outcome::Undecided, "dev still cannot read some kinds");
+}
+
+#[tokio::test]
+async fn esc_while_the_probe_runs_stops_it_and_deletes_its_pod() {
+    let opts = SimOptions { probe_delay: Duration::from_secs(60), ..SimOptions::default() };
+    let sim = SimServer::start(Scenario::demo(), opts).await.expect("sim starts");
+    let mut ui = open(&sim, "admin", Kind::Service).await;
+    ui.wizard("storefront").await;
+    ui.key(KeyCode::Char('P'));
+    ui.until("the probe pod runs", |s| {
+        matches!(s.wizard.pane.as_ref().map(|p| &p.stage), Some(Stage::Done(run)) if matches!(run.probe, ProbeState::Running { .. }))
+    })
+    .await;
+    let Some(Stage::Done(run)) = ui.state.wizard.pane.as_ref().map(|p| &p.stage) else { unreachable!() };
+    let ProbeState::Running { pod, .. } = run.probe.clone() else { unreachable!() };
+    eventually("the pod is created", || sim.get("v1", "Pod", Some("shop"), &pod).is_some()).await;
+    ui.key(KeyCode::Esc);
+    assert!(ui.state.wizard.pane.is_some(), "the first Esc stops the probe, the pane stays");
+    eventually("the stopped probe's pod is deleted", || sim.get("v1", "Pod", Some("shop"), &pod).is_none()).await;
+    ui.settle(500).await;
+    let Some(Stage::Done(run)) = ui.state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
+    assert_eq!(run.probe, ProbeState::Stopped);
+    assert!(run.report.steps.iter().all(|s| s.id != StepId::Probe));
 }

@@ -190,12 +190,18 @@ pub fn open(state: &mut State, effects: &mut Vec<Effect>) {
         state.flash("This pod has no IP yet, so there is nothing to send a request to", true);
         return;
     };
+    open_at(state, effects, &namespace, &app, &url);
+}
+
+/// Open the form aimed at `url` (`app` is `service/NAME` or `pod/NAME`), and load its history.
+pub fn open_at(state: &mut State, effects: &mut Vec<Effect>, namespace: &str, app: &str, url: &str) {
+    let (namespace, app) = (namespace.to_string(), app.to_string());
     effects.push(Effect::Http(HttpEffect::LoadHistory {
         context: state.context.context.clone(),
         namespace: namespace.clone(),
         app: app.clone(),
     }));
-    state.http = Some(HttpSender::new(&namespace, &app, &url));
+    state.http = Some(HttpSender::new(&namespace, &app, url));
 }
 
 /// A key while the sender is open. `command` is what the keymap says; anything else is typing.

@@ -4,7 +4,8 @@
 //!
 //! Pure state. The runtime fetches and runs the steps (the same report as `mosaic diagnose`) and answers with
 //! `Msg::Wizard`, tagged with the run's id: the answer of a run the pane no longer waits for is ignored.
-//! Steps that run later (the active probes) are appended with [`WizardPane::push_step`].
+//! Steps that run later (the active probes) are appended with [`WizardPane::push_step`]: `P` asks the runtime
+//! for the probe (`WizardEffect::Probe`), Esc while it runs aborts it (the probe pod is deleted).
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
 
@@ -78,6 +79,32 @@ pub struct WizardRun {
     pub zoomed: bool,
     /// Rows of the details scrolled past, for details taller than the pane.
     pub scroll: usize,
+    pub probe: ProbeState,
+}
+
+/// The active probe of a run. Its result is a step of the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ProbeState {
+    #[default]
+    NotRun,
+    /// Reading the Service's ready pods to choose the targets.
+    Starting { id: u64 },
+    /// The probe pod runs: its name and the `kubectl run` line that does the same.
+    Running { id: u64, pod: String, command: String },
+    /// Esc stopped it; its pod is deleted.
+    Stopped,
+    /// Its step is in the report.
+    Done,
+}
+
+impl ProbeState {
+    /// The id of the probe on its way, whose answer the pane waits for.
+    pub fn waiting(&self) -> Option<u64> {
+        match self {
+            ProbeState::Starting { id } | ProbeState::Running { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 impl WizardRun {
@@ -88,7 +115,7 @@ impl WizardRun {
             .step
             .and_then(|id| report.steps.iter().position(|s| s.id == id))
             .unwrap_or(report.steps.len());
-        WizardRun { report, selected, zoomed: false, scroll: 0 }
+        WizardRun { report, selected, zoomed: false, scroll: 0, probe: ProbeState::NotRun }
     }
 
     pub fn is_diagnosis(&self, item: usize) -> bool {
@@ -140,6 +167,17 @@ pub enum WizardMsg {
         id: u64,
         result: Box<Result<Report, String>>,
     },
+    /// The probe's targets are chosen and its pod is being created.
+    ProbeStarted {
+        id: u64,
+        pod: String,
+        command: String,
+    },
+    /// The probe's step (could-not-check when it did not run).
+    Probe {
+        id: u64,
+        step: Box<Step>,
+    },
 }
 
 /// What the pane asks of the runtime.
@@ -149,6 +187,10 @@ pub enum WizardEffect {
     FindServices { id: u64, namespace: String },
     /// Read the Service's surroundings and run the steps.
     Run { id: u64, namespace: String, service: String, port: Option<PortRef>, app_selector: Option<Labels> },
+    /// Run the active probe of the Service and port (answered by `ProbeStarted`, then `Probe`).
+    Probe { id: u64, namespace: String, service: String, port: Option<PortRef> },
+    /// Abort the running probe: its pod is deleted.
+    CancelProbe,
 }
 
 /// The key context while the pane is open.
@@ -282,14 +324,96 @@ pub fn on_msg(state: &mut State, msg: WizardMsg, effects: &mut Vec<Effect>) {
                 Err(why) => Stage::Failed(why),
             };
         }
+        WizardMsg::ProbeStarted { id, pod, command } => {
+            if let Stage::Done(run) = &mut pane.stage
+                && run.probe.waiting() == Some(id)
+            {
+                run.probe = ProbeState::Running { id, pod, command };
+            }
+        }
+        WizardMsg::Probe { id, step } => {
+            let waited = matches!(&pane.stage, Stage::Done(run) if run.probe.waiting() == Some(id));
+            if waited {
+                pane.push_step(*step);
+                if let Stage::Done(run) = &mut pane.stage {
+                    run.probe = ProbeState::Done;
+                }
+            }
+        }
         _ => {}
     }
 }
 
-pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
-    if matches!(command, Command::Back | Command::Cancel) {
-        state.wizard.pane = None;
+/// `P`: run the active probe for the pane's Service and port, unless one is on its way.
+fn start_probe(state: &mut State, effects: &mut Vec<Effect>) {
+    let id = next_id(state);
+    let Some(pane) = &mut state.wizard.pane else { return };
+    let (Stage::Done(run), Some(service)) = (&mut pane.stage, pane.service.clone()) else {
+        state.flash("The probe runs once the steps are done", true);
         return;
+    };
+    if run.probe.waiting().is_some() {
+        state.flash("The probe is running; Esc stops it", false);
+        return;
+    }
+    run.probe = ProbeState::Starting { id };
+    effects.push(Effect::Wizard(WizardEffect::Probe {
+        id,
+        namespace: pane.namespace.clone(),
+        service,
+        port: run.report.port.clone(),
+    }));
+}
+
+/// Esc while the probe runs: stop it (the runtime aborts its task, which deletes the pod). Whether one ran.
+fn stop_probe(state: &mut State, effects: &mut Vec<Effect>) -> bool {
+    let Some(Stage::Done(run)) = state.wizard.pane.as_mut().map(|p| &mut p.stage) else { return false };
+    if run.probe.waiting().is_none() {
+        return false;
+    }
+    run.probe = ProbeState::Stopped;
+    effects.push(Effect::Wizard(WizardEffect::CancelProbe));
+    state.flash("Probe stopped; its pod is deleted", false);
+    true
+}
+
+/// `H`: the HTTP sender aimed at the wizard's Service and port.
+fn open_http(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(pane) = &state.wizard.pane else { return };
+    let Some(service) = pane.service.clone() else { return };
+    let namespace = pane.namespace.clone();
+    let cached = || {
+        let key = (namespace.clone(), service.clone());
+        let svc = state.services.get(&state.scopes_for(Kind::Service), &key).and_then(|s| s.object())?;
+        let ports = svc.spec.and_then(|s| s.ports).unwrap_or_default();
+        match &pane.port {
+            Some(PortRef::Name(name)) => ports.iter().find(|p| p.name.as_deref() == Some(name)).map(|p| p.port),
+            _ => ports.first().map(|p| p.port),
+        }
+    };
+    let port = match &pane.port {
+        Some(PortRef::Number(n)) => Some(*n),
+        _ => cached(),
+    };
+    let url = format!("http://{service}.{namespace}.svc.cluster.local:{}", port.unwrap_or(80));
+    super::http::open_at(state, effects, &namespace, &format!("service/{service}"), &url);
+}
+
+pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
+    match command {
+        Command::Back | Command::Cancel => {
+            if !stop_probe(state, effects) {
+                state.wizard.pane = None;
+            }
+            return;
+        }
+        Command::RunProbe => return start_probe(state, effects),
+        Command::HttpSend => return open_http(state, effects),
+        // A new run forgets the probe on its way.
+        Command::Rerun => {
+            stop_probe(state, effects);
+        }
+        _ => {}
     }
     let height = state.height;
     let Some(pane) = &mut state.wizard.pane else { return };

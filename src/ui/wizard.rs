@@ -9,8 +9,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme::Theme;
 use crate::analysis::Health;
-use crate::analysis::network::{Outcome, Step, Verdict};
-use crate::app::wizard::{Chooser, Stage, WizardPane, WizardRun};
+use crate::analysis::network::{Outcome, Step, StepId, Verdict};
+use crate::app::wizard::{Chooser, ProbeState, Stage, WizardPane, WizardRun};
 
 /// Where details start, under a step's title.
 const INDENT: usize = 1;
@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &WizardPane, theme: &Theme) {
             lines.push(Line::styled(" r tries again · Esc closes", theme.muted()));
             (lines, String::new())
         }
-        Stage::Done(run) => done(run, width, height, theme),
+        Stage::Done(run) => done(run, &pane.namespace, width, height, theme),
         Stage::ChooseService(_) | Stage::ChoosePort(_) => (Vec::new(), String::new()),
     };
     let block = Block::default()
@@ -59,19 +59,22 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &WizardPane, theme: &Theme) {
 
 /// The list of steps with their badges, a rule, then the selected item's details from `run.scroll` on; or,
 /// zoomed (or when the pane is too short for both), the details alone under the item's title.
-fn done(run: &WizardRun, width: usize, height: usize, theme: &Theme) -> (Vec<Line<'static>>, String) {
+fn done(run: &WizardRun, namespace: &str, width: usize, height: usize, theme: &Theme) -> (Vec<Line<'static>>, String) {
     // Text keeps one column off the right border, as the badges do.
     let text = width.saturating_sub(1);
     let details = match run.report.steps.get(run.selected) {
         Some(step) => step_details(step, text, theme),
         None => diagnosis(run, text, theme),
     };
+    let probe = probe_lines(run, namespace, text, theme);
     let mut lines: Vec<Line<'static>> = Vec::new();
-    let list_fits = height >= run.items() + 6;
+    let list_fits = height >= run.items() + probe.len() + 6;
     if run.zoomed || !list_fits {
         lines.push(item_header(run, run.selected, width, theme));
+        lines.extend(probe);
     } else {
         lines.extend((0..run.items()).map(|item| item_header(run, item, width, theme)));
+        lines.extend(probe);
         lines.push(Line::styled("─".repeat(width), theme.border(false)));
     }
     let room = height.saturating_sub(lines.len());
@@ -85,6 +88,37 @@ fn done(run: &WizardRun, width: usize, height: usize, theme: &Theme) -> (Vec<Lin
     };
     let position = if more { format!("{which}· PgDn for more ") } else { which };
     (lines, position)
+}
+
+/// Where the active probe stands, under the list: how to run it and what it does, or the pod that runs now
+/// with the `kubectl run` line that does the same (cut to a row: the probe's step shows it whole).
+fn probe_lines(run: &WizardRun, namespace: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let pending = Style::default().fg(theme.status_pending);
+    let (text, style) = match &run.probe {
+        ProbeState::NotRun if run.report.steps.iter().any(|s| s.id == StepId::Probe) => return Vec::new(),
+        ProbeState::NotRun => {
+            (format!("Active probes: not run — press P (creates a one-off pod in {namespace})"), theme.muted())
+        }
+        ProbeState::Starting { .. } => ("Active probes: reading the Service's ready pods…".to_string(), pending),
+        ProbeState::Running { pod, command, .. } => {
+            let mut lines = styled(
+                wrap(
+                    &format!("Active probes: running probe pod {pod} in {namespace}… Esc stops it"),
+                    width,
+                    " ",
+                    "   ",
+                ),
+                pending,
+            );
+            lines.push(Line::styled(cut(&format!(" $ {command}"), width), theme.command()));
+            return lines;
+        }
+        ProbeState::Stopped => {
+            ("Active probes: stopped, the probe pod is deleted — P runs them again".to_string(), theme.muted())
+        }
+        ProbeState::Done => return Vec::new(),
+    };
+    styled(wrap(&text, width, " ", "   "), style)
 }
 
 fn item_header(run: &WizardRun, item: usize, width: usize, theme: &Theme) -> Line<'static> {

@@ -40,7 +40,13 @@ pub struct Diagnosis {
 
 /// Which failing step explains the others: a Service that matches no pod also has no ready pods and no
 /// endpoints, and a named targetPort the pods lack empties the endpoints too, so those come first.
-const PRIORITY: [StepId; 8] = [
+///
+/// The active probe comes after every static step that can explain its failure: when the selector, the ports,
+/// readiness, a NetworkPolicy or DNS is wrong, the probe fails *because* of it, and the static step names the
+/// exact field (the probe can only say "timed out" or "refused"). It comes before Ingress, which concerns traffic
+/// from outside and explains nothing the probe sees inside the cluster: a failing probe with only an Ingress
+/// problem means traffic inside the cluster does not arrive either, the stronger finding.
+const PRIORITY: [StepId; 9] = [
     StepId::Service,
     StepId::Selector,
     StepId::Ports,
@@ -48,6 +54,7 @@ const PRIORITY: [StepId; 8] = [
     StepId::Endpoints,
     StepId::NetworkPolicies,
     StepId::Dns,
+    StepId::Probe,
     StepId::Ingress,
 ];
 
@@ -82,18 +89,43 @@ pub fn diagnose(steps: &[Step]) -> Diagnosis {
             further_reading: further_reading(Some(main)),
         };
     }
+    // A probe whose requests were all answered settles what the static steps could not read.
+    let probed = steps.iter().any(|s| s.id == StepId::Probe && s.verdict == Verdict::Pass);
+    // A probe that could not run leaves the static answer as it is, and says so below it.
     let unchecked: Vec<String> = steps
         .iter()
+        .filter(|s| s.id != StepId::Probe)
         .filter_map(|s| match &s.verdict {
             Verdict::CouldNotCheck(reason) => Some(format!("{}: {reason}", s.title)),
             _ => None,
         })
         .collect();
-    let warnings: Vec<String> = steps
+    let mut warnings: Vec<String> = steps
         .iter()
         .filter(|s| s.verdict == Verdict::Warn)
         .map(|s| s.cause.as_ref().map_or_else(|| s.summary.clone(), |c| c.root_cause.clone()))
         .collect();
+    warnings.extend(steps.iter().filter(|s| s.id == StepId::Probe).filter_map(|s| match &s.verdict {
+        Verdict::CouldNotCheck(reason) => Some(format!("The active probe could not run: {reason}")),
+        _ => None,
+    }));
+    if probed {
+        let mut also = warnings;
+        also.extend(unchecked.into_iter().map(|u| format!("Not checked: {u}")));
+        return Diagnosis {
+            outcome: Outcome::TrafficShouldFlow,
+            step: None,
+            root_cause: "The probe's requests reached the Service and each of its ready pods: traffic flows."
+                .to_string(),
+            fix: "Nothing to fix in the network. If a client still fails, look at that client: its namespace, \
+                  its NetworkPolicies, the name and port it uses."
+                .to_string(),
+            command: None,
+            also,
+            further_reading: further_reading(None),
+        };
+    }
+    let probe_tried = steps.iter().any(|s| s.id == StepId::Probe);
     if !unchecked.is_empty() {
         return Diagnosis {
             outcome: Outcome::Undecided,
@@ -103,7 +135,11 @@ pub fn diagnose(steps: &[Step]) -> Diagnosis {
                 if unchecked.len() == 1 { "one".to_string() } else { unchecked.len().to_string() },
                 unchecked.join("; ")
             ),
-            fix: "Ask for the missing permissions, or run the active probes to test the connection itself.".to_string(),
+            fix: if probe_tried {
+                "Ask for the missing permissions.".to_string()
+            } else {
+                "Ask for the missing permissions, or run the active probes to test the connection itself.".to_string()
+            },
             command: None,
             also: warnings,
             further_reading: further_reading(None),
@@ -121,5 +157,72 @@ pub fn diagnose(steps: &[Step]) -> Diagnosis {
         command: None,
         also: warnings,
         further_reading: further_reading(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::network::step::Cause;
+
+    fn step(id: StepId, verdict: Verdict) -> Step {
+        let cause = (verdict == Verdict::Fail).then(|| Cause {
+            root_cause: format!("{id:?} is the cause"),
+            fix: format!("fix {id:?}"),
+            command: None,
+        });
+        Step {
+            id,
+            title: format!("{id:?}"),
+            why: String::new(),
+            summary: format!("{id:?} summary"),
+            checked: Vec::new(),
+            verdict,
+            kubectl: Vec::new(),
+            doc_url: format!("https://docs/{id:?}"),
+            cause,
+        }
+    }
+
+    #[test]
+    fn a_static_cause_is_named_before_the_probe_that_it_explains() {
+        let steps = [step(StepId::NetworkPolicies, Verdict::Fail), step(StepId::Probe, Verdict::Fail)];
+        let d = diagnose(&steps);
+        assert_eq!((d.outcome, d.step), (Outcome::CauseFound, Some(StepId::NetworkPolicies)));
+        assert_eq!(d.also, ["Probe is the cause"]);
+    }
+
+    #[test]
+    fn a_failing_probe_comes_before_an_ingress_problem() {
+        let steps = [step(StepId::Ingress, Verdict::Fail), step(StepId::Probe, Verdict::Fail)];
+        assert_eq!(diagnose(&steps).step, Some(StepId::Probe));
+        let steps = [step(StepId::Service, Verdict::Pass), step(StepId::Probe, Verdict::Fail)];
+        let d = diagnose(&steps);
+        assert_eq!((d.outcome, d.root_cause.as_str()), (Outcome::CauseFound, "Probe is the cause"));
+    }
+
+    #[test]
+    fn a_passing_probe_settles_what_could_not_be_read() {
+        let unread = Verdict::CouldNotCheck("may not list networkpolicies".into());
+        let steps = [step(StepId::NetworkPolicies, unread.clone()), step(StepId::Probe, Verdict::Pass)];
+        let d = diagnose(&steps);
+        assert_eq!(d.outcome, Outcome::TrafficShouldFlow, "{d:#?}");
+        assert!(d.root_cause.contains("traffic flows"), "{}", d.root_cause);
+        assert_eq!(d.also, ["Not checked: NetworkPolicies: may not list networkpolicies"]);
+        // Without the probe, the same step leaves it undecided.
+        assert_eq!(diagnose(&steps[..1]).outcome, Outcome::Undecided);
+    }
+
+    #[test]
+    fn a_probe_that_could_not_run_keeps_the_static_answer_and_says_so() {
+        let refused = Verdict::CouldNotCheck("User \"dev\" may not create pods".into());
+        let steps = [step(StepId::Service, Verdict::Pass), step(StepId::Probe, refused)];
+        let d = diagnose(&steps);
+        assert_eq!(d.outcome, Outcome::TrafficShouldFlow, "{d:#?}");
+        assert_eq!(d.also, ["The active probe could not run: User \"dev\" may not create pods"]);
+        let steps = [step(StepId::Dns, Verdict::CouldNotCheck("no kube-system".into())), steps[1].clone()];
+        let d = diagnose(&steps);
+        assert_eq!(d.outcome, Outcome::Undecided);
+        assert_eq!(d.fix, "Ask for the missing permissions.", "the probe was tried already");
     }
 }

@@ -15,7 +15,9 @@ pub mod unreadable;
 
 pub use diagnosis::{Diagnosis, Outcome, diagnose};
 pub use policy::{Decision, Destination, Peer, PortRef, evaluate};
-pub use probe::{ProbeOutcome, ProbeResults, ProbeStage, ProbeTarget, TargetResult, probe_step, probe_targets};
+pub use probe::{
+    ProbeOutcome, ProbeResults, ProbeStage, ProbeTarget, TargetResult, probe_not_run_step, probe_step, probe_targets,
+};
 pub use snapshot::{NetSnapshot, Question, endpoint_slice_from_v1beta1};
 pub use step::{Cause, Evidence, Step, StepId, Verdict};
 pub use steps::run_static_steps;

@@ -341,6 +341,22 @@ pub fn probe_step(results: &ProbeResults) -> Step {
     step
 }
 
+/// The probe step when there was nothing to probe (no Service, an ExternalName, no TCP port) or its targets
+/// could not be read: could-not-check, with the reason.
+pub fn probe_not_run_step(reason: &str) -> Step {
+    Step {
+        id: StepId::Probe,
+        title: "Traffic reaches the Service and its pods".into(),
+        why: WHY.into(),
+        summary: format!("Could not check: {reason}."),
+        checked: Vec::new(),
+        verdict: Verdict::CouldNotCheck(reason.to_string()),
+        kubectl: Vec::new(),
+        doc_url: DOC_URL.into(),
+        cause: None,
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
