@@ -2,6 +2,8 @@
 //! sends), render snapshots of the pane, and the app loop headless against the simulated demo cluster —
 //! following live lines, the previous instance of a crash-looping pod, containers that have not started, RBAC,
 //! and a stream that ends.
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -13,10 +15,9 @@ use mosaic::cluster::logs::LogUpdate;
 use mosaic::cluster::{ConnectOptions, Scope, Session, WatchState, connect, kubeconfig};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
+use support::screen::{paint, text};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn key(c: char) -> Msg {
@@ -234,21 +235,6 @@ fn searched_pane(width: u16, height: u16) -> State {
     s
 }
 
-fn draw(state: &State, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The highlighted runs of each row: the text in the theme's match colour, and the current match (selection
 /// background). This is what shows the user where the matches are.
 fn highlights(buffer: &Buffer) -> String {
@@ -285,7 +271,7 @@ fn highlights(buffer: &Buffer) -> String {
 #[test]
 fn logs_pane_80x24_with_a_search() {
     let s = searched_pane(80, 24);
-    let buffer = draw(&s, 80, 24);
+    let buffer = paint(&s, 80, 24);
     insta::assert_snapshot!("logs_pane_80x24", text(&buffer));
     insta::assert_snapshot!("logs_pane_80x24_highlights", highlights(&buffer));
 }
@@ -295,7 +281,7 @@ fn logs_pane_120x40_wrapped_with_a_search() {
     let mut s = searched_pane(120, 40);
     update(&mut s, key('w'));
     update(&mut s, key('n'));
-    let buffer = draw(&s, 120, 40);
+    let buffer = paint(&s, 120, 40);
     insta::assert_snapshot!("logs_pane_120x40_wrapped", text(&buffer));
     insta::assert_snapshot!("logs_pane_120x40_wrapped_highlights", highlights(&buffer));
 }
@@ -308,7 +294,7 @@ fn the_pane_says_how_many_lines_the_bound_dropped() {
     update(&mut s, Msg::Logs { stream, update: LogUpdate::Lines(flood) });
     let pane = s.logs.as_ref().expect("open");
     assert_eq!(pane.buffer.len(), mosaic::app::logs::CAPACITY);
-    let screen = text(&draw(&s, 120, 40));
+    let screen = text(&paint(&s, 120, 40));
     assert!(screen.contains("● following · 100 older lines dropped (the last 10000 are kept)"), "{screen}");
     assert!(screen.contains(&format!("request {} ok", mosaic::app::logs::CAPACITY + 92)), "the newest line is in view");
 }
@@ -490,7 +476,7 @@ async fn containers_that_have_not_started_say_so() {
     assert_eq!(message, "container \"app\" in pod \"zz-creating\" is waiting to start: ContainerCreating");
     assert_eq!(can_i, &None);
     assert_eq!(hint.as_deref(), Some("There are no logs until it starts."));
-    let screen = text(&draw(&ui.state, 120, 30));
+    let screen = text(&paint(&ui.state, 120, 30));
     assert!(screen.contains("is waiting to start: ContainerCreating"), "{screen}");
     assert!(screen.contains("✖ no log"), "{screen}");
 
@@ -534,6 +520,6 @@ async fn dev_is_refused_with_the_can_i_line() {
     assert_eq!(message, "User \"dev\" may not get pods/log in namespace \"payments\"");
     assert_eq!(can_i.as_deref(), Some("kubectl auth can-i get pods/log -n payments --context sim-dev"));
     assert!(log_requests(&sim).is_empty(), "refused before any log request");
-    let screen = text(&draw(&ui.state, 120, 30));
+    let screen = text(&paint(&ui.state, 120, 30));
     assert!(screen.contains("Check your access with: kubectl auth can-i get pods/log -n payments"), "{screen}");
 }

@@ -1,4 +1,6 @@
-//! Shared by the end-to-end tests: a pseudo-terminal harness and the in-process simulated cluster.
+//! Shared by the integration tests: a pseudo-terminal harness and the in-process simulated cluster for the
+//! end-to-end tests, and the TestBackend screen of the render tests.
 #![allow(dead_code)]
 pub mod cluster;
 pub mod pty;
+pub mod screen;
