@@ -1,85 +1,24 @@
 //! The YAML editor through the app loop, headless: the same update function and runtime as the binary against
 //! the simulated demo cluster. An edit round trip (a parse error with its position, a dry-run diff, the exact
 //! PUT), a conflict and its reload, and a Secret edited without a value ever reaching the screen or SQLite.
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+use crossterm::event::KeyCode;
 use mosaic::action::ObjectRef;
 use mosaic::app::editor::Phase;
-use mosaic::app::{Effect, Msg, State, update};
-use mosaic::cluster::{ConnectOptions, Scope, WatchState, connect, kubeconfig};
-use mosaic::runtime::Runtime;
+use mosaic::cluster::WatchState;
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
-use mosaic::store::StoreHandle;
 use ratatui_textarea::TextArea;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::UnboundedReceiver;
-
-struct Headless {
-    state: State,
-    runtime: Runtime,
-    rx: UnboundedReceiver<Msg>,
-    store: StoreHandle,
-    effects: Vec<Effect>,
-    _dir: tempfile::TempDir,
-}
+use support::headless::Headless;
 
 async fn open(sim: &SimHandle, user: &str) -> Headless {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, "shop").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    let store = mosaic::store::in_memory();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let runtime = Runtime::new(session.clone(), tx, false).with_transcript(store.clone(), "session-1".into());
-    let info = runtime.info(&session);
-    let scope = Scope::Namespace(info.namespace.clone());
-    let state = State::new(info, scope, jiff::Timestamp::now());
-    let mut ui = Headless { state, runtime, rx, store, effects: Vec::new(), _dir: dir };
-    ui.send(Msg::Tick);
-    ui
+    Headless::open(sim, user, "shop", false).await
 }
 
 impl Headless {
-    fn send(&mut self, msg: Msg) {
-        for effect in update(&mut self.state, msg) {
-            self.effects.push(effect.clone());
-            self.runtime.execute(effect);
-        }
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn ctrl(&mut self, c: char) {
-        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    async fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.state) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(msg)) => self.send(msg),
-                _ => panic!(
-                    "timed out waiting for {what}; editor {:?}, flash {:?}",
-                    self.state.editor.as_ref().map(|e| (&e.phase, &e.message)),
-                    self.state.flash
-                ),
-            }
-        }
-    }
-
     fn phase(&self) -> Option<&Phase> {
         self.state.editor.as_ref().map(|e| &e.phase)
     }

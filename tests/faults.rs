@@ -7,18 +7,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use mosaic::analysis::faults::{FaultKind, Report, Severity};
-use mosaic::cluster::{ConnectOptions, connect, kubeconfig};
 use mosaic::sim::Scenario;
 use serde_json::Value;
 use support::cluster::Cluster;
+use support::session::connect_with;
 
 fn fetch(cluster: &Cluster, user: &str, namespace: Option<&str>) -> Report {
     let path = cluster.kubeconfig(user, "shop");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let target =
-            kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-        let session = connect(target).await.expect("connects");
+        let session = connect_with(path).await;
         mosaic::faults_cmd::fetch(&session, namespace).await.expect("the fault list")
     })
 }

@@ -12,12 +12,13 @@ use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, Plan, Plan
 use mosaic::app::logs::{LogPane, StreamStatus};
 use mosaic::app::{ContextInfo, Effect, Msg, State, update};
 use mosaic::cluster::logs::LogUpdate;
-use mosaic::cluster::{ConnectOptions, Scope, Session, WatchState, connect, kubeconfig};
+use mosaic::cluster::{Scope, Session, WatchState};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
 use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
 use support::screen::{paint, text};
+use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn key(c: char) -> Msg {
@@ -41,11 +42,7 @@ fn logs(namespace: &str, pod: &str, container: Option<&str>) -> Action {
 }
 
 async fn session(sim: &SimHandle, user: &str, namespace: &str, dir: &tempfile::TempDir) -> Session {
-    let path = dir.path().join(format!("kubeconfig-{user}"));
-    sim.write_kubeconfig(&path, user, namespace).expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    connect(target).await.expect("connects")
+    connect_as(sim, user, namespace, dir.path()).await
 }
 
 async fn demo() -> SimHandle {

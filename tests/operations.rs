@@ -1,32 +1,20 @@
 //! Tier 3: the operations on kinds against the simulated demo cluster — edit (replace), delete, cordon and
 //! uncordon, drain, suspend/resume and trigger a CronJob. For each, the kubectl line and the exact requests;
 //! then read-only refusal and RBAC refusal for the dev user with the can-i line.
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mosaic::action::{self, Action, ActionError, ExecOptions, ObjectRef, Outcome, Plan, PlanCtx};
 use mosaic::analysis::secret_mask::Unmasked;
-use mosaic::cluster::{ConnectOptions, Session, connect, kubeconfig};
-use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
+use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions};
 use serde_json::{Value, json};
-
-struct Cluster {
-    sim: SimHandle,
-    session: Session,
-    _dir: tempfile::TempDir,
-}
+use support::session::SimSession as Cluster;
 
 async fn demo(user: &str) -> Cluster {
     let opts = SimOptions { pod_removal_delay: Duration::from_secs(60), ..SimOptions::default() };
-    let sim = SimServer::start(Scenario::demo(), opts).await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, "shop").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    sim.reset_counts();
-    Cluster { sim, session, _dir: dir }
+    Cluster::start(Scenario::demo(), opts, user, "shop").await
 }
 
 fn ctx() -> PlanCtx {
