@@ -3,18 +3,17 @@
 //! (read-only mode, RBAC), the error mapping, and a property test that the shell line parses back to argv.
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use mosaic::action::{
-    self, Action, ActionError, Danger, ExecOptions, ObjectRef, Outcome, Plan, PlanCtx, PodController, ScaleKind,
-    WorkloadKind,
+    self, Action, ActionError, Danger, ExecOptions, ObjectRef, Outcome, PlanCtx, PodController, ScaleKind, WorkloadKind,
 };
 use mosaic::cluster::{Kind, Session};
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions};
 use serde_json::{Value, json};
+use support::plans::{query, shown};
 use support::session::SimSession;
 
 /// A simulated cluster and a session as `user`; pods stay Terminating for a minute so deletions can be seen.
@@ -35,18 +34,6 @@ fn opts() -> ExecOptions {
     ExecOptions::default()
 }
 
-/// What a plan shows, for snapshots.
-fn shown(plan: &Plan) -> String {
-    format!(
-        "{}\nsummary: {}\ndanger: {:?}\nmutating: {}\nneeds: {}",
-        plan.command,
-        plan.summary,
-        plan.danger,
-        plan.mutating,
-        plan.permission.can_i_command("sim-admin")
-    )
-}
-
 /// The one request with this method since the last reset.
 fn the_one(sim: &SimHandle, method: &str) -> RecordedRequest {
     let sent: Vec<RecordedRequest> = sim.requests().into_iter().filter(|r| r.method == method).collect();
@@ -56,10 +43,6 @@ fn the_one(sim: &SimHandle, method: &str) -> RecordedRequest {
 
 fn mutating(sim: &SimHandle) -> Vec<RecordedRequest> {
     sim.requests().into_iter().filter(|r| r.method != "GET").collect()
-}
-
-fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// Method, path, query, content type and body, exactly.

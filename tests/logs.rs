@@ -4,11 +4,10 @@
 //! and a stream that ends.
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, Plan, PlanCtx};
+use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, PlanCtx};
 use mosaic::app::logs::{LogPane, StreamStatus};
 use mosaic::app::{ContextInfo, Effect, Msg, State, update};
 use mosaic::cluster::logs::LogUpdate;
@@ -17,6 +16,7 @@ use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
 use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
+use support::plans::{query, shown};
 use support::screen::{paint, text};
 use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -51,17 +51,6 @@ async fn demo() -> SimHandle {
 
 // ---- Both faces of Action::Logs ----
 
-fn shown(plan: &Plan) -> String {
-    format!(
-        "{}\nsummary: {}\ndanger: {:?}\nmutating: {}\nneeds: {}",
-        plan.command,
-        plan.summary,
-        plan.danger,
-        plan.mutating,
-        plan.permission.can_i_command("sim-admin")
-    )
-}
-
 #[test]
 fn plans_render_kubectl_logs_with_every_option() {
     let ctx = PlanCtx { context: "sim-admin".into(), namespace: "shop".into() };
@@ -89,10 +78,6 @@ fn plans_render_kubectl_logs_with_every_option() {
     ];
     let text: Vec<String> = variants.iter().map(|a| shown(&a.plan(&ctx))).collect();
     insta::assert_snapshot!("logs_plans", text.join("\n\n"));
-}
-
-fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn log_requests(sim: &SimHandle) -> Vec<RecordedRequest> {

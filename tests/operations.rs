@@ -3,13 +3,13 @@
 //! then read-only refusal and RBAC refusal for the dev user with the can-i line.
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mosaic::action::{self, Action, ActionError, ExecOptions, ObjectRef, Outcome, Plan, PlanCtx};
+use mosaic::action::{self, Action, ActionError, ExecOptions, ObjectRef, Outcome, PlanCtx};
 use mosaic::analysis::secret_mask::Unmasked;
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions};
 use serde_json::{Value, json};
+use support::plans::{query, shown};
 use support::session::SimSession as Cluster;
 
 async fn demo(user: &str) -> Cluster {
@@ -25,23 +25,8 @@ fn opts(dry_run: bool) -> ExecOptions {
     ExecOptions { dry_run, ..ExecOptions::default() }
 }
 
-fn shown(plan: &Plan) -> String {
-    format!(
-        "{}\nsummary: {}\ndanger: {:?}\nmutating: {}\nneeds: {}",
-        plan.command,
-        plan.summary,
-        plan.danger,
-        plan.mutating,
-        plan.permission.can_i_command("sim-admin")
-    )
-}
-
 fn sent(sim: &SimHandle, method: &str) -> Vec<RecordedRequest> {
     sim.requests().into_iter().filter(|r| r.method == method).collect()
-}
-
-fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn assert_request(request: &RecordedRequest, method: &str, path: &str, params: &[(&str, &str)], body: Option<Value>) {
