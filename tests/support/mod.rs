@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 pub mod cluster;
 pub mod headless;
+pub mod json_schema;
 pub mod plans;
 pub mod pty;
 pub mod screen;
