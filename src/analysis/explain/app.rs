@@ -301,8 +301,6 @@ impl Facts<'_> {
 fn event_entry(e: &PodEvent, vars: &Vars, now: Timestamp) -> (Timestamp, TimelineEntry) {
     let vars = vars.clone().with("owner", e.object_name.as_str());
     let explanation = explain(Subject::Event, &e.reason, &e.message, &vars);
-    let kind_word = if e.warning { "Warning" } else { "Normal" };
-    let times = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
     let at = e.at();
     let entry = TimelineEntry {
         at,
@@ -314,7 +312,7 @@ fn event_entry(e: &PodEvent, vars: &Vars, now: Timestamp) -> (Timestamp, Timelin
         container: None,
         warning: e.warning,
         recorded: e.recorded,
-        fact: format!("{kind_word} {}{times}: {}", e.reason, e.message),
+        fact: e.fact(),
         explanation,
         exit_code: None,
     };

@@ -185,9 +185,7 @@ fn event_entry(ctx: &PodContext, e: PodEvent, now: Timestamp) -> (Timestamp, Tim
     {
         explanation.meaning = format!("{} {}", explanation.meaning, parsed.summary());
     }
-    let kind_word = if e.warning { "Warning" } else { "Normal" };
-    let times = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
-    let fact = format!("{kind_word} {}{times}: {}", e.reason, e.message);
+    let fact = e.fact();
     let at = e.at();
     let entry = TimelineEntry {
         at,
