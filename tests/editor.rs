@@ -40,6 +40,14 @@ impl Headless {
         self.state.select(position);
     }
 
+    /// `e` on the deployment `name`: the YAML the editor loaded.
+    async fn edit_deployment(&mut self, name: &str) -> String {
+        self.select_deployment(name).await;
+        self.key(KeyCode::Char('e'));
+        self.until_phase("the YAML to edit", |p| *p == Phase::Editing).await;
+        self.text()
+    }
+
     fn text(&self) -> String {
         self.state.editor.as_ref().expect("editor").text()
     }
@@ -62,10 +70,7 @@ fn puts(sim: &SimHandle) -> Vec<RecordedRequest> {
 async fn edit_round_trip_rejects_bad_yaml_then_applies_the_change_with_the_exact_request() {
     let sim = sim().await;
     let mut ui = open(&sim, "admin").await;
-    ui.select_deployment("cart").await;
-    ui.key(KeyCode::Char('e'));
-    ui.until_phase("the YAML to edit", |p| *p == Phase::Editing).await;
-    let loaded = ui.text();
+    let loaded = ui.edit_deployment("cart").await;
     assert!(loaded.contains("  replicas: 2"), "{loaded}");
     assert!(!loaded.contains("managedFields"), "{loaded}");
 
@@ -119,10 +124,7 @@ async fn edit_round_trip_rejects_bad_yaml_then_applies_the_change_with_the_exact
 async fn a_conflict_offers_a_reload_that_keeps_the_users_change() {
     let sim = sim().await;
     let mut ui = open(&sim, "admin").await;
-    ui.select_deployment("cart").await;
-    ui.key(KeyCode::Char('e'));
-    ui.until_phase("the YAML to edit", |p| *p == Phase::Editing).await;
-    let loaded = ui.text();
+    let loaded = ui.edit_deployment("cart").await;
 
     // Someone else changes the deployment meanwhile.
     let mut theirs = sim.get("apps/v1", "Deployment", Some("shop"), "cart").expect("cart");
