@@ -9,6 +9,7 @@ use mosaic::cluster::{ConnectOptions, Kind, Scope, WatchState, connect, kubeconf
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::json;
+use support::headless::synced;
 use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -72,10 +73,6 @@ impl Headless {
     fn pod_names(&self) -> Vec<String> {
         self.state.index.keys.iter().map(|(_, name)| name.clone()).collect()
     }
-}
-
-fn synced(state: &State) -> bool {
-    state.view_synced() && state.view_states().iter().all(|(_, s)| *s == WatchState::Live)
 }
 
 fn pod(name: &str) -> serde_json::Value {

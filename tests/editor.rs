@@ -8,11 +8,10 @@ use std::collections::BTreeMap;
 use crossterm::event::KeyCode;
 use mosaic::action::ObjectRef;
 use mosaic::app::editor::Phase;
-use mosaic::cluster::WatchState;
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
 use ratatui_textarea::TextArea;
 use serde_json::{Value, json};
-use support::headless::Headless;
+use support::headless::{Headless, synced};
 
 async fn open(sim: &SimHandle, user: &str) -> Headless {
     Headless::open(sim, user, "shop", false).await
@@ -32,10 +31,7 @@ impl Headless {
         self.key(KeyCode::Char(':'));
         self.type_text("deploy");
         self.key(KeyCode::Enter);
-        self.until("the deployment list", |s| {
-            s.view_synced() && s.view_states().iter().all(|(_, st)| *st == WatchState::Live)
-        })
-        .await;
+        self.until("the deployment list", synced).await;
         let position = self.state.index.keys.iter().position(|(_, n)| n == name).expect("the deployment is listed");
         self.state.select(position);
     }

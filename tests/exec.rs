@@ -8,9 +8,8 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use mosaic::app::state::{Check, ConfirmState, PromptPurpose};
 use mosaic::app::{Effect, Mode};
-use mosaic::cluster::WatchState;
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
-use support::headless::Headless;
+use support::headless::{Headless, synced};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn open(sim: &SimHandle, user: &str, readonly: bool) -> Headless {
@@ -20,10 +19,7 @@ async fn open(sim: &SimHandle, user: &str, readonly: bool) -> Headless {
 impl Headless {
     /// Put the cursor on the first pod of the frontend Deployment.
     async fn select_frontend_pod(&mut self) -> String {
-        self.until("the pod list", |s| {
-            s.view_synced() && s.view_states().iter().all(|(_, st)| *st == WatchState::Live)
-        })
-        .await;
+        self.until("the pod list", synced).await;
         let position = self.state.index.keys.iter().position(|(_, name)| name.starts_with("frontend-"));
         self.state.select(position.expect("a frontend pod"));
         self.state.selected().expect("selected").1.clone()

@@ -11,11 +11,12 @@ use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, PlanCtx};
 use mosaic::app::logs::{LogPane, StreamStatus};
 use mosaic::app::{ContextInfo, Effect, Msg, State, update};
 use mosaic::cluster::logs::LogUpdate;
-use mosaic::cluster::{Scope, Session, WatchState};
+use mosaic::cluster::{Scope, Session};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
 use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
+use support::headless::synced;
 use support::plans::{query, shown};
 use support::screen::{paint, text};
 use support::session::connect_as;
@@ -302,8 +303,7 @@ async fn open_ui(sim: &SimHandle, user: &str) -> Headless {
         runtime.execute(effect);
     }
     let mut ui = Headless { state, runtime, rx, _dir: dir };
-    ui.until(10, "the pod list", |s| s.view_synced() && s.view_states().iter().all(|(_, w)| *w == WatchState::Live))
-        .await;
+    ui.until(10, "the pod list", synced).await;
     ui
 }
 

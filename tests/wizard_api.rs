@@ -11,10 +11,11 @@ use mosaic::analysis::network::{Outcome, PortRef, StepId, Verdict};
 use mosaic::app::state::ListView;
 use mosaic::app::wizard::{Stage, WizardRun};
 use mosaic::app::{Msg, State, update};
-use mosaic::cluster::{Kind, Session, WatchState};
+use mosaic::cluster::{Kind, Session};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{Flavour, Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::json;
+use support::headless::synced;
 use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -45,7 +46,7 @@ async fn open(sim: &SimHandle, user: &str, kind: Kind) -> Headless {
     let runtime = Runtime::new(session, tx, true);
     let mut ui = Headless { state, runtime, rx, _dir: dir };
     ui.send(Msg::Resize(120, 40));
-    ui.until("the list", |s| s.view_synced() && s.view_states().iter().all(|(_, w)| *w == WatchState::Live)).await;
+    ui.until("the list", synced).await;
     ui
 }
 

@@ -4,13 +4,18 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::app::{Effect, Msg, State, update};
-use mosaic::cluster::Scope;
+use mosaic::cluster::{Scope, WatchState};
 use mosaic::runtime::Runtime;
 use mosaic::sim::SimHandle;
 use mosaic::store::StoreHandle;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::session::connect_as;
+
+/// The list on screen is read and every watch behind it is live.
+pub fn synced(state: &State) -> bool {
+    state.view_synced() && state.view_states().iter().all(|(_, w)| *w == WatchState::Live)
+}
 
 pub struct Headless {
     pub state: State,
