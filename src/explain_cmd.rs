@@ -82,6 +82,17 @@ where
     Some(list.items.iter().map(|o| o.name_any()).collect())
 }
 
+/// Each claim's phase by name; `None` when the user may not list claims, as for `names`.
+pub(crate) async fn claim_phases(api: Api<PersistentVolumeClaim>) -> Option<BTreeMap<String, String>> {
+    let list = api.list(&ListParams::default()).await.ok()?;
+    Some(
+        list.items
+            .iter()
+            .map(|c| (c.name_any(), c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()))
+            .collect(),
+    )
+}
+
 pub async fn report(session: &Session, namespace: &str, name: &str) -> anyhow::Result<Report> {
     pod_report(session, namespace, name, None).await
 }
@@ -118,16 +129,7 @@ pub async fn pod_report(
     };
     let nodes =
         Api::<Node>::all(client.clone()).list(&ListParams::default()).await.map(|l| l.items).unwrap_or_default();
-    let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), namespace)
-        .list(&ListParams::default())
-        .await
-        .ok()
-        .map(|l| {
-            l.items
-                .iter()
-                .map(|c| (c.name_any(), c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()))
-                .collect::<BTreeMap<_, _>>()
-        });
+    let claims = claim_phases(Api::namespaced(client.clone(), namespace)).await;
     let related = Related {
         config_maps: names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await,
         secrets: names(Api::<Secret>::namespaced(client.clone(), namespace)).await,
@@ -229,8 +231,14 @@ pub fn markdown(r: &Report) -> String {
         }
         out.push_str(&format!("\nDocs: <{}>\n", f.explanation.docs));
     }
-    out.push_str("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");
-    for e in &r.timeline {
+    out.push_str(&timeline_markdown(&r.timeline));
+    out
+}
+
+/// The `## Timeline` section of a Markdown report: one table row an entry, recorded ones marked.
+pub(crate) fn timeline_markdown(timeline: &[TimelineEntry]) -> String {
+    let mut out = String::from("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");
+    for e in timeline {
         let meaning = if e.explanation.known { e.explanation.meaning.as_str() } else { "" };
         let kept = if e.recorded { " (recorded)" } else { "" };
         out.push_str(&format!(

@@ -5,7 +5,7 @@ use clap::Parser;
 
 use mosaic::app::State;
 use mosaic::cli::{Cli, Command, DemoArgs, GlobalArgs, TranscriptCommand};
-use mosaic::cluster::{ConnectOptions, Scope, connect, kubeconfig};
+use mosaic::cluster::{ConnectOptions, Scope, Session, connect, kubeconfig};
 use mosaic::config::Config;
 use mosaic::runtime::Runtime;
 use mosaic::{demo, logging, paths, store, tui, ui};
@@ -57,6 +57,16 @@ fn install_panic_message(log: Option<std::path::PathBuf>) {
     }));
 }
 
+/// A session in the context and namespace the global flags name, from their kubeconfig.
+async fn connect_global(global: &GlobalArgs) -> anyhow::Result<Session> {
+    let options = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        namespace: global.namespace.clone(),
+    };
+    Ok(connect(kubeconfig::resolve(&options)?).await?)
+}
+
 /// One clear message, no backtrace, exit code 1.
 fn fail(message: &str) -> ExitCode {
     eprintln!("mosaic: {message}");
@@ -67,12 +77,7 @@ fn fail(message: &str) -> ExitCode {
 async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow::Result<bool> {
     use mosaic::explain_cmd::{self as explain, Target};
     let target = explain::parse_target(target)?;
-    let options = ConnectOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-        namespace: global.namespace.clone(),
-    };
-    let session = connect(kubeconfig::resolve(&options)?).await?;
+    let session = connect_global(global).await?;
     let namespace = session.target.namespace.clone();
     // The recorder's events join the live ones; without a usable store the timeline is the live one.
     let config = Config::load(paths::config_dir().as_deref()).unwrap_or_default();
@@ -114,12 +119,7 @@ async fn run_diagnose(
     use mosaic::diagnose_cmd;
     let name = diagnose_cmd::parse_target(target)?;
     let port = port.map(diagnose_cmd::parse_port).transpose()?;
-    let options = ConnectOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-        namespace: global.namespace.clone(),
-    };
-    let session = connect(kubeconfig::resolve(&options)?).await?;
+    let session = connect_global(global).await?;
     let namespace = session.target.namespace.clone();
     let mut report = diagnose_cmd::report(&session, &namespace, &name, port, None).await?;
     if probe {
@@ -144,12 +144,7 @@ async fn run_diagnose(
 
 /// Prints the fault list; true when there is a fault.
 async fn run_faults(global: &GlobalArgs, output: &str) -> anyhow::Result<bool> {
-    let options = ConnectOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-        namespace: global.namespace.clone(),
-    };
-    let session = connect(kubeconfig::resolve(&options)?).await?;
+    let session = connect_global(global).await?;
     let namespace = (!global.all_namespaces).then(|| session.target.namespace.clone());
     let report = mosaic::faults_cmd::fetch(&session, namespace.as_deref()).await?;
     match output {
@@ -232,13 +227,7 @@ async fn run(global: &GlobalArgs, demo: Option<&demo::Demo>) -> anyhow::Result<(
     let (theme, warnings) = ui::theme::load(&global.theme, config_dir.as_deref())?;
     let config = Config::load(config_dir.as_deref())?;
     let key_warnings = mosaic::app::keymap::install(&config.keys);
-    let options = ConnectOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-        namespace: global.namespace.clone(),
-    };
-    let target = kubeconfig::resolve(&options)?;
-    let session = connect(target).await?;
+    let session = connect_global(global).await?;
     tracing::info!(context = %session.target.context, server = %session.target.server, "connected");
 
     // Probe pods a crashed run left behind: best effort, in the background.

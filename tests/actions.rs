@@ -1,40 +1,28 @@
 //! Tier 3: both faces of every `Action` against the simulated cluster. For each variant, a snapshot of its
 //! kubectl line and the exact request `execute` sends, and the change seen afterwards; then the gate
 //! (read-only mode, RBAC), the error mapping, and a property test that the shell line parses back to argv.
-use std::collections::BTreeMap;
+mod support;
+
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use mosaic::action::{
-    self, Action, ActionError, Danger, ExecOptions, ObjectRef, Outcome, Plan, PlanCtx, PodController, ScaleKind,
-    WorkloadKind,
+    self, Action, ActionError, Danger, ExecOptions, ObjectRef, Outcome, PlanCtx, PodController, ScaleKind, WorkloadKind,
 };
-use mosaic::cluster::{ConnectOptions, Kind, Session, connect, kubeconfig};
-use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
+use mosaic::cluster::{Kind, Session};
+use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions};
 use serde_json::{Value, json};
-
-struct Cluster {
-    sim: SimHandle,
-    session: Session,
-    _dir: tempfile::TempDir,
-}
+use support::plans::{query, shown};
+use support::session::SimSession;
 
 /// A simulated cluster and a session as `user`; pods stay Terminating for a minute so deletions can be seen.
-async fn cluster(scenario: Scenario, user: &str, namespace: &str) -> Cluster {
+async fn cluster(scenario: Scenario, user: &str, namespace: &str) -> SimSession {
     let opts = SimOptions { pod_removal_delay: Duration::from_secs(60), ..SimOptions::default() };
-    let sim = SimServer::start(scenario, opts).await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, namespace).expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    sim.reset_counts();
-    Cluster { sim, session, _dir: dir }
+    SimSession::start(scenario, opts, user, namespace).await
 }
 
-async fn acme(user: &str) -> Cluster {
+async fn acme(user: &str) -> SimSession {
     cluster(Scenario::acme(), user, "acme").await
 }
 
@@ -46,18 +34,6 @@ fn opts() -> ExecOptions {
     ExecOptions::default()
 }
 
-/// What a plan shows, for snapshots.
-fn shown(plan: &Plan) -> String {
-    format!(
-        "{}\nsummary: {}\ndanger: {:?}\nmutating: {}\nneeds: {}",
-        plan.command,
-        plan.summary,
-        plan.danger,
-        plan.mutating,
-        plan.permission.can_i_command("sim-admin")
-    )
-}
-
 /// The one request with this method since the last reset.
 fn the_one(sim: &SimHandle, method: &str) -> RecordedRequest {
     let sent: Vec<RecordedRequest> = sim.requests().into_iter().filter(|r| r.method == method).collect();
@@ -67,10 +43,6 @@ fn the_one(sim: &SimHandle, method: &str) -> RecordedRequest {
 
 fn mutating(sim: &SimHandle) -> Vec<RecordedRequest> {
     sim.requests().into_iter().filter(|r| r.method != "GET").collect()
-}
-
-fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// Method, path, query, content type and body, exactly.
@@ -210,7 +182,7 @@ async fn a_missing_object_is_not_found() {
 // ---- Rollout restart ----
 
 /// Restarts `kind/name`, checks the strategic-merge patch, and returns the stamped time.
-async fn restart(c: &Cluster, kind: WorkloadKind, namespace: &str, name: &str) -> String {
+async fn restart(c: &SimSession, kind: WorkloadKind, namespace: &str, name: &str) -> String {
     let action = Action::RolloutRestart { kind, namespace: namespace.into(), name: name.into() };
     action.execute(&c.session.client, &opts()).await.expect("restarts");
     let patch = the_one(&c.sim, "PATCH");

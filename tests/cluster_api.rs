@@ -1,5 +1,7 @@
 //! Tier 3: the cluster layer and the app loop against the simulated API server, headless. The same update
 //! function and runtime as the binary; only the terminal is missing.
+mod support;
+
 use std::time::{Duration, Instant};
 
 use mosaic::app::{Msg, State, update};
@@ -7,6 +9,8 @@ use mosaic::cluster::{ConnectOptions, Kind, Scope, WatchState, connect, kubeconf
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::json;
+use support::headless::synced;
+use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 struct Headless {
@@ -22,11 +26,7 @@ async fn sim() -> SimHandle {
 
 async fn open(sim: &SimHandle, user: &str, scope: Option<Scope>) -> Headless {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, "acme").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
+    let session = connect_as(sim, user, "acme", dir.path()).await;
     let info = context_info(&session, false);
     let scope = scope.unwrap_or_else(|| Scope::Namespace(info.namespace.clone()));
     let mut state = State::new(info, scope, jiff::Timestamp::now());
@@ -73,10 +73,6 @@ impl Headless {
     fn pod_names(&self) -> Vec<String> {
         self.state.index.keys.iter().map(|(_, name)| name.clone()).collect()
     }
-}
-
-fn synced(state: &State) -> bool {
-    state.view_synced() && state.view_states().iter().all(|(_, s)| *s == WatchState::Live)
 }
 
 fn pod(name: &str) -> serde_json::Value {
@@ -386,11 +382,7 @@ async fn the_game_plan_pane_shows_what_dev_may_not_do_before_any_key() {
 async fn explain_gives_the_crashing_pod_its_verdict_and_timeline() {
     let sim = sim().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, "admin", "acme").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
+    let session = connect_as(&sim, "admin", "acme", dir.path()).await;
     let orders = {
         let api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(session.client.clone(), "acme");
         let list = api.list(&Default::default()).await.expect("pods");

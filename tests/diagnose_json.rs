@@ -3,11 +3,12 @@
 //! `docs/json/diagnose.md`: every documented field present with its type, and no field left undocumented.
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mosaic::sim::Scenario;
 use serde_json::Value;
 use support::cluster::Cluster;
+use support::json_schema::{documented, type_of, values};
 use support::pty::Sandbox;
 
 const SCHEMA: &str = include_str!("../docs/json/diagnose.md");
@@ -26,63 +27,17 @@ fn diagnose(cluster: &Cluster, user: &str, args: &[&str]) -> (i32, String, Strin
     )
 }
 
-/// The documented fields: path → allowed JSON types.
-fn schema() -> BTreeMap<String, Vec<String>> {
-    SCHEMA
-        .lines()
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            let path = cells[1].trim_matches('`').to_string();
-            let types = cells[2].split(" or ").map(|t| t.trim().to_string()).collect();
-            (path, types)
-        })
-        .collect()
-}
-
-fn type_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Every value in the document by its schema path (`steps[].checked[].field`).
-fn walk<'a>(v: &'a Value, path: &str, out: &mut Vec<(String, &'a Value)>) {
-    match v {
-        Value::Object(map) => {
-            for (key, child) in map {
-                let p = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                out.push((p.clone(), child));
-                walk(child, &p, out);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                let p = format!("{path}[]");
-                out.push((p.clone(), item));
-                walk(item, &p, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The schema's complaints about one document; the paths it showed are added to `seen`.
-fn check(doc: &Value, schema: &BTreeMap<String, Vec<String>>, seen: &mut BTreeMap<String, usize>) -> Vec<String> {
+fn check(doc: &Value, schema: &BTreeMap<String, BTreeSet<String>>, seen: &mut BTreeMap<String, usize>) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut values = Vec::new();
-    walk(doc, "", &mut values);
+    let values = values(doc);
     for (path, value) in &values {
         *seen.entry(path.clone()).or_default() += 1;
         match schema.get(path) {
             None => problems.push(format!("`{path}` is not documented")),
-            Some(types) if !types.iter().any(|t| t == type_of(value)) => {
-                problems.push(format!("`{path}` is {} but documented as {}", type_of(value), types.join(" or ")))
+            Some(types) if !types.contains(type_of(value)) => {
+                let allowed: Vec<&str> = types.iter().map(String::as_str).collect();
+                problems.push(format!("`{path}` is {} but documented as {}", type_of(value), allowed.join(" or ")))
             }
             Some(_) => {}
         }
@@ -107,7 +62,7 @@ fn check(doc: &Value, schema: &BTreeMap<String, Vec<String>>, seen: &mut BTreeMa
 #[test]
 fn exit_codes_and_json_follow_the_documented_schema() {
     let cluster = Cluster::start(Scenario::demo());
-    let schema = schema();
+    let schema = documented(SCHEMA);
     assert!(schema.len() > 30, "the schema table parses: {schema:?}");
     let mut seen = BTreeMap::new();
     let runs = [
@@ -172,7 +127,7 @@ fn probe_step(doc: &Value) -> &Value {
 #[test]
 fn with_probe_the_active_probe_runs_after_the_static_steps_and_its_pod_is_deleted() {
     let cluster = Cluster::start(Scenario::demo());
-    let schema = schema();
+    let schema = documented(SCHEMA);
     let mut seen = BTreeMap::new();
     let (status, stdout, stderr) =
         diagnose(&cluster, "admin", &["svc/storefront", "-n", "shop", "--probe", "-o", "json"]);

@@ -1,85 +1,23 @@
 //! The YAML editor through the app loop, headless: the same update function and runtime as the binary against
 //! the simulated demo cluster. An edit round trip (a parse error with its position, a dry-run diff, the exact
 //! PUT), a conflict and its reload, and a Secret edited without a value ever reaching the screen or SQLite.
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+use crossterm::event::KeyCode;
 use mosaic::action::ObjectRef;
 use mosaic::app::editor::Phase;
-use mosaic::app::{Effect, Msg, State, update};
-use mosaic::cluster::{ConnectOptions, Scope, WatchState, connect, kubeconfig};
-use mosaic::runtime::Runtime;
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
-use mosaic::store::StoreHandle;
 use ratatui_textarea::TextArea;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::UnboundedReceiver;
-
-struct Headless {
-    state: State,
-    runtime: Runtime,
-    rx: UnboundedReceiver<Msg>,
-    store: StoreHandle,
-    effects: Vec<Effect>,
-    _dir: tempfile::TempDir,
-}
+use support::headless::{Headless, synced};
 
 async fn open(sim: &SimHandle, user: &str) -> Headless {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, "shop").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    let store = mosaic::store::in_memory();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let runtime = Runtime::new(session.clone(), tx, false).with_transcript(store.clone(), "session-1".into());
-    let info = runtime.info(&session);
-    let scope = Scope::Namespace(info.namespace.clone());
-    let state = State::new(info, scope, jiff::Timestamp::now());
-    let mut ui = Headless { state, runtime, rx, store, effects: Vec::new(), _dir: dir };
-    ui.send(Msg::Tick);
-    ui
+    Headless::open(sim, user, "shop", false).await
 }
 
 impl Headless {
-    fn send(&mut self, msg: Msg) {
-        for effect in update(&mut self.state, msg) {
-            self.effects.push(effect.clone());
-            self.runtime.execute(effect);
-        }
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn ctrl(&mut self, c: char) {
-        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    async fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.state) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(msg)) => self.send(msg),
-                _ => panic!(
-                    "timed out waiting for {what}; editor {:?}, flash {:?}",
-                    self.state.editor.as_ref().map(|e| (&e.phase, &e.message)),
-                    self.state.flash
-                ),
-            }
-        }
-    }
-
     fn phase(&self) -> Option<&Phase> {
         self.state.editor.as_ref().map(|e| &e.phase)
     }
@@ -93,12 +31,17 @@ impl Headless {
         self.key(KeyCode::Char(':'));
         self.type_text("deploy");
         self.key(KeyCode::Enter);
-        self.until("the deployment list", |s| {
-            s.view_synced() && s.view_states().iter().all(|(_, st)| *st == WatchState::Live)
-        })
-        .await;
+        self.until("the deployment list", synced).await;
         let position = self.state.index.keys.iter().position(|(_, n)| n == name).expect("the deployment is listed");
         self.state.select(position);
+    }
+
+    /// `e` on the deployment `name`: the YAML the editor loaded.
+    async fn edit_deployment(&mut self, name: &str) -> String {
+        self.select_deployment(name).await;
+        self.key(KeyCode::Char('e'));
+        self.until_phase("the YAML to edit", |p| *p == Phase::Editing).await;
+        self.text()
     }
 
     fn text(&self) -> String {
@@ -123,10 +66,7 @@ fn puts(sim: &SimHandle) -> Vec<RecordedRequest> {
 async fn edit_round_trip_rejects_bad_yaml_then_applies_the_change_with_the_exact_request() {
     let sim = sim().await;
     let mut ui = open(&sim, "admin").await;
-    ui.select_deployment("cart").await;
-    ui.key(KeyCode::Char('e'));
-    ui.until_phase("the YAML to edit", |p| *p == Phase::Editing).await;
-    let loaded = ui.text();
+    let loaded = ui.edit_deployment("cart").await;
     assert!(loaded.contains("  replicas: 2"), "{loaded}");
     assert!(!loaded.contains("managedFields"), "{loaded}");
 
@@ -180,10 +120,7 @@ async fn edit_round_trip_rejects_bad_yaml_then_applies_the_change_with_the_exact
 async fn a_conflict_offers_a_reload_that_keeps_the_users_change() {
     let sim = sim().await;
     let mut ui = open(&sim, "admin").await;
-    ui.select_deployment("cart").await;
-    ui.key(KeyCode::Char('e'));
-    ui.until_phase("the YAML to edit", |p| *p == Phase::Editing).await;
-    let loaded = ui.text();
+    let loaded = ui.edit_deployment("cart").await;
 
     // Someone else changes the deployment meanwhile.
     let mut theirs = sim.get("apps/v1", "Deployment", Some("shop"), "cart").expect("cart");

@@ -1,87 +1,25 @@
 //! Exec, shells and port-forwards through the app loop, headless: the same update function and runtime as the
 //! binary against the simulated cluster, keys in and state out. Only the terminal is missing, so a shell is
 //! refused or handed back here; its terminal-independent pump is tested in `tests/actions.rs`.
-use std::time::{Duration, Instant};
+mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
 use mosaic::app::state::{Check, ConfirmState, PromptPurpose};
-use mosaic::app::{Effect, Mode, Msg, State, update};
-use mosaic::cluster::{ConnectOptions, Scope, WatchState, connect, kubeconfig};
-use mosaic::runtime::Runtime;
+use mosaic::app::{Effect, Mode};
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
-use mosaic::store::StoreHandle;
+use support::headless::{Headless, synced};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc::UnboundedReceiver;
-
-struct Headless {
-    state: State,
-    runtime: Runtime,
-    rx: UnboundedReceiver<Msg>,
-    store: StoreHandle,
-    /// Every effect the loop asked for, to check what never reaches the runtime.
-    effects: Vec<Effect>,
-    _dir: tempfile::TempDir,
-}
 
 async fn open(sim: &SimHandle, user: &str, readonly: bool) -> Headless {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, "acme").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    let store = mosaic::store::in_memory();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let runtime = Runtime::new(session.clone(), tx, false)
-        .with_readonly(readonly, Default::default())
-        .with_transcript(store.clone(), "session-1".into());
-    let info = runtime.info(&session);
-    let scope = Scope::Namespace(info.namespace.clone());
-    let state = State::new(info, scope, jiff::Timestamp::now());
-    let mut ui = Headless { state, runtime, rx, store, effects: Vec::new(), _dir: dir };
-    ui.send(Msg::Tick);
-    ui
+    Headless::open(sim, user, "acme", readonly).await
 }
 
 impl Headless {
-    fn send(&mut self, msg: Msg) {
-        for effect in update(&mut self.state, msg) {
-            self.effects.push(effect.clone());
-            self.runtime.execute(effect);
-        }
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn ctrl(&mut self, c: char) {
-        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    async fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.state) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(msg)) => self.send(msg),
-                _ => panic!("timed out waiting for {what}; mode {:?}, flash {:?}", self.state.mode, self.state.flash),
-            }
-        }
-    }
-
     /// Put the cursor on the first pod of the frontend Deployment.
     async fn select_frontend_pod(&mut self) -> String {
-        self.until("the pod list", |s| {
-            s.view_synced() && s.view_states().iter().all(|(_, st)| *st == WatchState::Live)
-        })
-        .await;
+        self.until("the pod list", synced).await;
         let position = self.state.index.keys.iter().position(|(_, name)| name.starts_with("frontend-"));
         self.state.select(position.expect("a frontend pod"));
         self.state.selected().expect("selected").1.clone()

@@ -1,23 +1,22 @@
 //! Tier 3: `mosaic explain` against the simulated API server: the app report, the event recorder (an event
 //! deleted from the cluster still shows, marked recorded), and the JSON output checked against the schema in
 //! `docs/json/explain.md`.
+mod support;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, DeleteParams, ListParams};
-use mosaic::cluster::{ConnectOptions, Session, connect, kubeconfig};
+use mosaic::cluster::Session;
 use mosaic::explain_cmd::{self, Target};
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::Value;
+use support::session::connect_as;
 
 async fn session() -> (SimHandle, Session, tempfile::TempDir) {
     let sim = SimServer::start(Scenario::acme(), SimOptions::default()).await.expect("sim starts");
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, "admin", "acme").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
+    let session = connect_as(&sim, "admin", "acme", dir.path()).await;
     (sim, session, dir)
 }
 

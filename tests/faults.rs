@@ -7,18 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use mosaic::analysis::faults::{FaultKind, Report, Severity};
-use mosaic::cluster::{ConnectOptions, connect, kubeconfig};
 use mosaic::sim::Scenario;
 use serde_json::Value;
 use support::cluster::Cluster;
+use support::json_schema::{documented, type_of, values};
+use support::session::connect_with;
 
 fn fetch(cluster: &Cluster, user: &str, namespace: Option<&str>) -> Report {
     let path = cluster.kubeconfig(user, "shop");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let target =
-            kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-        let session = connect(target).await.expect("connects");
+        let session = connect_with(path).await;
         mosaic::faults_cmd::fetch(&session, namespace).await.expect("the fault list")
     })
 }
@@ -116,55 +115,10 @@ fn run(cluster: &Cluster, user: &str, args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
-/// The schema table of `docs/json/faults.md`: field path → allowed types.
-fn documented() -> BTreeMap<String, BTreeSet<String>> {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json/faults.md")).expect("doc");
-    doc.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split(" | ").collect();
-            let field = cells.first()?.strip_prefix("| `")?.strip_suffix('`')?;
-            let types = cells.get(1)?.replace("\\|", "|");
-            Some((field.to_string(), types.split('|').map(|t| t.trim().to_string()).collect()))
-        })
-        .collect()
-}
-
-fn type_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Every path in the JSON with the types seen there (`faults[].kind` → {string}).
-fn observed(v: &Value, path: &str, out: &mut BTreeMap<String, BTreeSet<String>>) {
-    if !path.is_empty() {
-        out.entry(path.to_string()).or_default().insert(type_of(v).to_string());
-    }
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                observed(child, &p, out);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                observed(item, &format!("{path}[]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[test]
 fn mosaic_faults_json_matches_its_documented_schema_and_exit_codes() {
     let cluster = Cluster::start(Scenario::demo());
-    let schema = documented();
+    let schema = documented(include_str!("../docs/json/faults.md"));
     assert!(schema.len() >= 15, "the schema table parses: {schema:?}");
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     // admin in shop: faults, nothing unchecked; dev in shop: forbidden kinds; admin in kube-system: no fault.
@@ -177,7 +131,9 @@ fn mosaic_faults_json_matches_its_documented_schema_and_exit_codes() {
         let (status, stdout, stderr) = run(&cluster, user, &args);
         assert_eq!(status, code, "{user} {args:?}: {stderr}\n{stdout}");
         let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-        observed(&json, "", &mut seen);
+        for (path, value) in values(&json) {
+            seen.entry(path).or_default().insert(type_of(value).to_string());
+        }
         if args.contains(&"-A") {
             assert_eq!(json["namespace"], Value::Null);
             let namespaces: BTreeSet<&str> =

@@ -1,22 +1,21 @@
 //! Any kind against the simulated server: discovery finds the built-in kinds and a CRD, the CRD's Table carries
 //! its printer columns, and the app lists it (and a typed kind, and a drilled-down list) headless.
+mod support;
+
 use std::time::{Duration, Instant};
 
 use mosaic::app::{Msg, State, update};
 use mosaic::cluster::resources::{self, discover};
-use mosaic::cluster::{ConnectOptions, Kind, Scope, connect, kubeconfig};
+use mosaic::cluster::{Kind, Scope};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
+use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 async fn demo() -> (SimHandle, mosaic::cluster::Session, tempfile::TempDir) {
     let sim = SimServer::start(Scenario::demo(), SimOptions::default()).await.expect("sim starts");
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, "admin", "shop").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
+    let session = connect_as(&sim, "admin", "shop", dir.path()).await;
     (sim, session, dir)
 }
 

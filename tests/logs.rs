@@ -2,21 +2,24 @@
 //! sends), render snapshots of the pane, and the app loop headless against the simulated demo cluster —
 //! following live lines, the previous instance of a crash-looping pod, containers that have not started, RBAC,
 //! and a stream that ends.
-use std::collections::BTreeMap;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, Plan, PlanCtx};
+use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, PlanCtx};
 use mosaic::app::logs::{LogPane, StreamStatus};
 use mosaic::app::{ContextInfo, Effect, Msg, State, update};
 use mosaic::cluster::logs::LogUpdate;
-use mosaic::cluster::{ConnectOptions, Scope, Session, WatchState, connect, kubeconfig};
+use mosaic::cluster::{Scope, Session};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
+use support::headless::synced;
+use support::plans::{query, shown};
+use support::screen::{paint, text};
+use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn key(c: char) -> Msg {
@@ -40,11 +43,7 @@ fn logs(namespace: &str, pod: &str, container: Option<&str>) -> Action {
 }
 
 async fn session(sim: &SimHandle, user: &str, namespace: &str, dir: &tempfile::TempDir) -> Session {
-    let path = dir.path().join(format!("kubeconfig-{user}"));
-    sim.write_kubeconfig(&path, user, namespace).expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    connect(target).await.expect("connects")
+    connect_as(sim, user, namespace, dir.path()).await
 }
 
 async fn demo() -> SimHandle {
@@ -52,17 +51,6 @@ async fn demo() -> SimHandle {
 }
 
 // ---- Both faces of Action::Logs ----
-
-fn shown(plan: &Plan) -> String {
-    format!(
-        "{}\nsummary: {}\ndanger: {:?}\nmutating: {}\nneeds: {}",
-        plan.command,
-        plan.summary,
-        plan.danger,
-        plan.mutating,
-        plan.permission.can_i_command("sim-admin")
-    )
-}
 
 #[test]
 fn plans_render_kubectl_logs_with_every_option() {
@@ -91,10 +79,6 @@ fn plans_render_kubectl_logs_with_every_option() {
     ];
     let text: Vec<String> = variants.iter().map(|a| shown(&a.plan(&ctx))).collect();
     insta::assert_snapshot!("logs_plans", text.join("\n\n"));
-}
-
-fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn log_requests(sim: &SimHandle) -> Vec<RecordedRequest> {
@@ -234,21 +218,6 @@ fn searched_pane(width: u16, height: u16) -> State {
     s
 }
 
-fn draw(state: &State, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The highlighted runs of each row: the text in the theme's match colour, and the current match (selection
 /// background). This is what shows the user where the matches are.
 fn highlights(buffer: &Buffer) -> String {
@@ -285,7 +254,7 @@ fn highlights(buffer: &Buffer) -> String {
 #[test]
 fn logs_pane_80x24_with_a_search() {
     let s = searched_pane(80, 24);
-    let buffer = draw(&s, 80, 24);
+    let buffer = paint(&s, 80, 24);
     insta::assert_snapshot!("logs_pane_80x24", text(&buffer));
     insta::assert_snapshot!("logs_pane_80x24_highlights", highlights(&buffer));
 }
@@ -295,7 +264,7 @@ fn logs_pane_120x40_wrapped_with_a_search() {
     let mut s = searched_pane(120, 40);
     update(&mut s, key('w'));
     update(&mut s, key('n'));
-    let buffer = draw(&s, 120, 40);
+    let buffer = paint(&s, 120, 40);
     insta::assert_snapshot!("logs_pane_120x40_wrapped", text(&buffer));
     insta::assert_snapshot!("logs_pane_120x40_wrapped_highlights", highlights(&buffer));
 }
@@ -308,7 +277,7 @@ fn the_pane_says_how_many_lines_the_bound_dropped() {
     update(&mut s, Msg::Logs { stream, update: LogUpdate::Lines(flood) });
     let pane = s.logs.as_ref().expect("open");
     assert_eq!(pane.buffer.len(), mosaic::app::logs::CAPACITY);
-    let screen = text(&draw(&s, 120, 40));
+    let screen = text(&paint(&s, 120, 40));
     assert!(screen.contains("● following · 100 older lines dropped (the last 10000 are kept)"), "{screen}");
     assert!(screen.contains(&format!("request {} ok", mosaic::app::logs::CAPACITY + 92)), "the newest line is in view");
 }
@@ -334,8 +303,7 @@ async fn open_ui(sim: &SimHandle, user: &str) -> Headless {
         runtime.execute(effect);
     }
     let mut ui = Headless { state, runtime, rx, _dir: dir };
-    ui.until(10, "the pod list", |s| s.view_synced() && s.view_states().iter().all(|(_, w)| *w == WatchState::Live))
-        .await;
+    ui.until(10, "the pod list", synced).await;
     ui
 }
 
@@ -490,7 +458,7 @@ async fn containers_that_have_not_started_say_so() {
     assert_eq!(message, "container \"app\" in pod \"zz-creating\" is waiting to start: ContainerCreating");
     assert_eq!(can_i, &None);
     assert_eq!(hint.as_deref(), Some("There are no logs until it starts."));
-    let screen = text(&draw(&ui.state, 120, 30));
+    let screen = text(&paint(&ui.state, 120, 30));
     assert!(screen.contains("is waiting to start: ContainerCreating"), "{screen}");
     assert!(screen.contains("✖ no log"), "{screen}");
 
@@ -534,6 +502,6 @@ async fn dev_is_refused_with_the_can_i_line() {
     assert_eq!(message, "User \"dev\" may not get pods/log in namespace \"payments\"");
     assert_eq!(can_i.as_deref(), Some("kubectl auth can-i get pods/log -n payments --context sim-dev"));
     assert!(log_requests(&sim).is_empty(), "refused before any log request");
-    let screen = text(&draw(&ui.state, 120, 30));
+    let screen = text(&paint(&ui.state, 120, 30));
     assert!(screen.contains("Check your access with: kubectl auth can-i get pods/log -n payments"), "{screen}");
 }

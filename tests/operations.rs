@@ -1,32 +1,20 @@
 //! Tier 3: the operations on kinds against the simulated demo cluster — edit (replace), delete, cordon and
 //! uncordon, drain, suspend/resume and trigger a CronJob. For each, the kubectl line and the exact requests;
 //! then read-only refusal and RBAC refusal for the dev user with the can-i line.
-use std::collections::BTreeMap;
+mod support;
+
 use std::time::Duration;
 
-use mosaic::action::{self, Action, ActionError, ExecOptions, ObjectRef, Outcome, Plan, PlanCtx};
+use mosaic::action::{self, Action, ActionError, ExecOptions, ObjectRef, Outcome, PlanCtx};
 use mosaic::analysis::secret_mask::Unmasked;
-use mosaic::cluster::{ConnectOptions, Session, connect, kubeconfig};
-use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
+use mosaic::sim::{RecordedRequest, Scenario, SimHandle, SimOptions};
 use serde_json::{Value, json};
-
-struct Cluster {
-    sim: SimHandle,
-    session: Session,
-    _dir: tempfile::TempDir,
-}
+use support::plans::{query, shown};
+use support::session::SimSession as Cluster;
 
 async fn demo(user: &str) -> Cluster {
     let opts = SimOptions { pod_removal_delay: Duration::from_secs(60), ..SimOptions::default() };
-    let sim = SimServer::start(Scenario::demo(), opts).await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, "shop").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    sim.reset_counts();
-    Cluster { sim, session, _dir: dir }
+    Cluster::start(Scenario::demo(), opts, user, "shop").await
 }
 
 fn ctx() -> PlanCtx {
@@ -37,23 +25,8 @@ fn opts(dry_run: bool) -> ExecOptions {
     ExecOptions { dry_run, ..ExecOptions::default() }
 }
 
-fn shown(plan: &Plan) -> String {
-    format!(
-        "{}\nsummary: {}\ndanger: {:?}\nmutating: {}\nneeds: {}",
-        plan.command,
-        plan.summary,
-        plan.danger,
-        plan.mutating,
-        plan.permission.can_i_command("sim-admin")
-    )
-}
-
 fn sent(sim: &SimHandle, method: &str) -> Vec<RecordedRequest> {
     sim.requests().into_iter().filter(|r| r.method == method).collect()
-}
-
-fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn assert_request(request: &RecordedRequest, method: &str, path: &str, params: &[(&str, &str)], body: Option<Value>) {

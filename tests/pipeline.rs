@@ -2,17 +2,20 @@
 //! records its argv and working folder. Every stage's command is checked, then the Deployment as patched
 //! (image and commit annotations), the rollout, and the stops: no tool, read-only, a failed build, cancel.
 //! Also both faces of the commit actions (AnnotateCommit, ForcePull).
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use git2::{Repository, Signature};
 use mosaic::action::{self, Action, CommitAnnotation, ExecOptions, PlanCtx, WorkloadKind};
-use mosaic::cluster::{ConnectOptions, Session, connect, kubeconfig};
+use mosaic::cluster::Session;
 use mosaic::git::pipeline::{self, BuildSpec, Event, Pipeline, StageKind};
 use mosaic::git::{self, CommitInfo};
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::{Value, json};
+use support::session::connect_as;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -84,11 +87,7 @@ impl Setup {
 async fn setup() -> Setup {
     let sim = SimServer::start(Scenario::acme(), SimOptions::default()).await.expect("sim starts");
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig_path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig_path, "admin", "acme").unwrap();
-    let target = kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(kubeconfig_path), ..Default::default() })
-        .expect("context");
-    let session = connect(target).await.expect("connects");
+    let session = connect_as(&sim, "admin", "acme", dir.path()).await;
 
     let repo_path = dir.path().join("src/frontend");
     fs::create_dir_all(repo_path.join("docker")).unwrap();

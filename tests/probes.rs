@@ -1,6 +1,8 @@
 //! Tier 3: probe pods and the HTTP sender against the simulated demo cluster, whose kubelet runs a probe
 //! pod's curl against the simulated apps. The exact pod created; its deletion on success, on failure, on
 //! cancel and on exit; leftovers of a crashed run; RBAC; and what the probe finds on the demo's Services.
+mod support;
+
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -11,38 +13,24 @@ use mosaic::action::{self, Action, HttpSend, Outcome};
 use mosaic::analysis::network::{
     NetSnapshot, ProbeOutcome, ProbeResults, ProbeStage, Question, Verdict, probe_step, probe_targets,
 };
-use mosaic::cluster::{ConnectOptions, Session, connect, kubeconfig};
-use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
+use mosaic::sim::{Scenario, SimHandle, SimOptions};
 use serde_json::{Value, json};
+use support::session::SimSession;
 
 /// `delete_running` deletes every probe of the process: that test runs alone (write), the others share (read).
 static EXCLUSIVE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
-struct Cluster {
-    sim: SimHandle,
-    session: Session,
-    _dir: tempfile::TempDir,
-}
-
-async fn demo_as(user: &str, namespace: &str, probe_delay: Duration) -> Cluster {
+async fn demo_as(user: &str, namespace: &str, probe_delay: Duration) -> SimSession {
     let opts = SimOptions { probe_delay, ..SimOptions::default() };
-    let sim = SimServer::start(Scenario::demo(), opts).await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, user, namespace).expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    sim.reset_counts();
-    Cluster { sim, session, _dir: dir }
+    SimSession::start(Scenario::demo(), opts, user, namespace).await
 }
 
-async fn demo(namespace: &str) -> Cluster {
+async fn demo(namespace: &str) -> SimSession {
     demo_as("admin", namespace, Duration::from_millis(50)).await
 }
 
 /// The probe the wizard would run for `service`: its targets read from the cluster.
-async fn probe_of(c: &Cluster, namespace: &str, service: &str) -> Action {
+async fn probe_of(c: &SimSession, namespace: &str, service: &str) -> Action {
     let client = c.session.client.clone();
     let mut snap = NetSnapshot::new(namespace, service, Timestamp::now());
     snap.service = Api::<Service>::namespaced(client.clone(), namespace).get_opt(service).await.expect("get");

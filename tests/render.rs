@@ -1,36 +1,24 @@
 //! Tier 2: render snapshots of the pod list on a TestBackend, at 80x24 and 120x40, and its forbidden and
 //! reconnecting states. Colours carry meaning in the status column, so those are snapshotted too.
+mod support;
+
 use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Pod;
 use mosaic::app::exec::{ExecMsg, ForwardRow};
-use mosaic::app::{ContextInfo, Data, Msg, State, update};
+use mosaic::app::{Data, Msg, State, update};
 use mosaic::cluster::{Scope, WatchState, WatchUpdate};
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
+use support::screen::{draw, kind_acme, now, text};
 
 const PODS: &str = include_str!("fixtures/real-1.19/pods-list.json");
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
 
 fn fixture_pods() -> Vec<Pod> {
     serde_json::from_str::<List<Pod>>(PODS).expect("pods-list.json parses").items
 }
 
 fn state(scope: Scope) -> State {
-    let info = ContextInfo {
-        context: "kind-acme".into(),
-        user: "dev".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec!["kind-acme".into()],
-        demo: false,
-        readonly: false,
-    };
+    let info = kind_acme("dev");
     let mut state = State::new(info, scope, now());
     update(&mut state, Msg::Resize(80, 24));
     state
@@ -46,22 +34,6 @@ fn listed(scope: Scope) -> State {
     feed(&mut s, &scope, WatchUpdate::State(WatchState::Live));
     feed(&mut s, &scope, WatchUpdate::Page { items: fixture_pods(), first: true, last: true });
     s
-}
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The colour of each status cell: the word, then its foreground. This is what tells a user at a glance which

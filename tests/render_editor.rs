@@ -1,35 +1,22 @@
 //! Tier 2: the YAML view (highlighted, searched), describe with events, the editor, and a Secret in each of
 //! them: no value on screen unless one key was revealed.
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::action::{Action, ObjectRef, Outcome};
 use mosaic::app::object_pane::{self, PaneKind};
-use mosaic::app::state::ContextInfo;
 use mosaic::app::{Effect, Msg, State, update};
 use mosaic::cluster::Scope;
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
+use support::screen::{kind_acme, now, paint, text};
 
 const DEPLOYMENTS: &str = include_str!("fixtures/real-1.19/deployments-list.json");
 const EVENTS: &str = include_str!("fixtures/real-1.19/events-for-one-pod.json");
 
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
-
 fn state() -> State {
-    let info = ContextInfo {
-        context: "kind-acme".into(),
-        user: "admin".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec!["kind-acme".into()],
-        demo: false,
-        readonly: false,
-    };
+    let info = kind_acme("admin");
     let mut state = State::new(info, Scope::Namespace("acme".into()), now());
     update(&mut state, Msg::Resize(100, 30));
     state
@@ -102,20 +89,6 @@ fn open_editor(state: &mut State, object: &Value) {
     }
 }
 
-fn draw(state: &State, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|f| ui::render(f, state, &Theme::default())).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Rows of the screen as runs of one foreground colour: `apiVersion«LightCyan» :«Indexed(246)»…`.
 fn colour_runs(buffer: &Buffer, rows: std::ops::Range<u16>) -> String {
     let mut out = Vec::new();
@@ -159,7 +132,7 @@ fn yaml_view_is_highlighted_without_managed_fields() {
     let mut object = deployment();
     object["metadata"]["managedFields"] = json!([{"manager": "kubectl", "operation": "Update"}]);
     open_pane(&mut state, PaneKind::Yaml, &object, Vec::new());
-    let buffer = draw(&state, 100, 30);
+    let buffer = paint(&state, 100, 30);
     let screen = text(&buffer);
     assert!(!screen.contains("managedFields"), "{screen}");
     insta::assert_snapshot!("yaml_view_100x30", screen);
@@ -172,7 +145,7 @@ fn yaml_search_highlights_matches_and_n_moves_between_them() {
     open_pane(&mut state, PaneKind::Yaml, &deployment(), Vec::new());
     update(&mut state, key(KeyCode::Char('/')));
     chars(&mut state, "image");
-    let typing = text(&draw(&state, 100, 30));
+    let typing = text(&paint(&state, 100, 30));
     assert!(typing.lines().last().unwrap_or_default().starts_with(" /image"), "the footer shows the search: {typing}");
     update(&mut state, key(KeyCode::Enter));
     let pane = state.object_pane.as_ref().expect("pane");
@@ -184,7 +157,7 @@ fn yaml_search_highlights_matches_and_n_moves_between_them() {
     assert!(second > first, "n moves down: {first} -> {second}");
     update(&mut state, key(KeyCode::Char('N')));
     assert_eq!(state.object_pane.as_ref().and_then(|p| p.current_match()), Some(first), "N moves back");
-    let buffer = draw(&state, 100, 30);
+    let buffer = paint(&state, 100, 30);
     let screen = text(&buffer);
     insta::assert_snapshot!("yaml_search_100x30", screen);
     // The current match is drawn in the selection colours.
@@ -208,14 +181,14 @@ fn describe_shows_fields_and_events_like_kubectl() {
     assert!(lines[events_at + 1].trim_start().starts_with("Type"), "{:?}", &lines[events_at..]);
     assert!(lines[events_at + 2].trim_start().starts_with("----"), "{:?}", &lines[events_at..]);
     update(&mut state, key(KeyCode::Char('G')));
-    insta::assert_snapshot!("describe_with_events_100x30", text(&draw(&state, 100, 30)));
+    insta::assert_snapshot!("describe_with_events_100x30", text(&paint(&state, 100, 30)));
 }
 
 #[test]
 fn editor_shows_the_yaml_with_line_numbers_and_the_plan() {
     let mut state = state();
     open_editor(&mut state, &deployment());
-    insta::assert_snapshot!("editor_100x30", text(&draw(&state, 100, 30)));
+    insta::assert_snapshot!("editor_100x30", text(&paint(&state, 100, 30)));
     // A parse error is shown with its position, and the cursor is moved there.
     let editor = state.editor.as_mut().expect("editor");
     editor.textarea = ratatui_textarea::TextArea::new(vec![
@@ -229,13 +202,13 @@ fn editor_shows_the_yaml_with_line_numbers_and_the_plan() {
     let editor = state.editor.as_ref().expect("editor");
     let at = editor.textarea.cursor();
     assert_eq!((at.0, at.1), (4, 6), "the cursor is on the error");
-    insta::assert_snapshot!("editor_yaml_error_100x30", text(&draw(&state, 100, 30)));
+    insta::assert_snapshot!("editor_yaml_error_100x30", text(&paint(&state, 100, 30)));
 }
 
 #[test]
 fn a_secret_is_masked_in_yaml_describe_and_the_editor_until_one_key_is_revealed() {
     let mut state = state();
-    let screens = |state: &State| [text(&draw(state, 100, 30)), text(&draw(state, 160, 50))];
+    let screens = |state: &State| [text(&paint(state, 100, 30)), text(&paint(state, 160, 50))];
     let assert_masked = |screens: &[String], what: &str| {
         for screen in screens {
             for value in SECRETS {
@@ -256,12 +229,12 @@ fn a_secret_is_masked_in_yaml_describe_and_the_editor_until_one_key_is_revealed(
 
     // Reveal: choose the key from the list, see it decoded; v hides it again.
     update(&mut state, key(KeyCode::Char('v')));
-    let choosing = text(&draw(&state, 100, 30));
+    let choosing = text(&paint(&state, 100, 30));
     assert!(choosing.contains("Reveal which key?") && choosing.contains("username"), "{choosing}");
     assert_masked(&[choosing], "the key chooser");
     update(&mut state, key(KeyCode::Char('j')));
     update(&mut state, key(KeyCode::Enter));
-    let revealed = text(&draw(&state, 100, 30));
+    let revealed = text(&paint(&state, 100, 30));
     assert!(revealed.contains("username (revealed, v hides it): admin-qwerty"), "{revealed}");
     assert!(!revealed.contains("hunter2-xyzzy"), "only the chosen key is revealed");
     assert!(!format!("{state:?}").contains("admin-qwerty"), "the state's Debug never prints a value");

@@ -1,16 +1,17 @@
 //! Tier 2: render snapshots of the `:faults` list at 80x24 and 120x40, on the acme fixture cluster (a real
 //! v1.19 control plane's objects): the ranked rows, the severity colours, the selected verdict, the game plan
 //! and what could not be checked.
+mod support;
+
 use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Node;
 use mosaic::analysis::faults::{Report, Snapshot, Unchecked, find};
-use mosaic::app::{ContextInfo, Effect, Msg, State, update};
+use mosaic::app::{Effect, Msg, State, update};
 use mosaic::cluster::Scope;
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
+use support::screen::{draw, kind_acme, text};
 
 fn fixture<T: k8s_openapi::ListableResource + serde::de::DeserializeOwned>(file: &str) -> Vec<T> {
     let path = format!("{}/tests/fixtures/real-1.19/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -52,16 +53,7 @@ fn report(unchecked: Vec<Unchecked>) -> Report {
 
 /// `:faults` typed in the acme namespace, and the fetch answered with `report`.
 fn opened(report: Report) -> State {
-    let info = ContextInfo {
-        context: "kind-acme".into(),
-        user: "admin".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec!["kind-acme".into()],
-        demo: false,
-        readonly: false,
-    };
+    let info = kind_acme("admin");
     let mut state = State::new(info, Scope::Namespace("acme".into()), now());
     update(&mut state, Msg::Resize(80, 24));
     let mut effects = Vec::new();
@@ -81,22 +73,6 @@ fn opened(report: Report) -> State {
 
 fn key_msg(code: crossterm::event::KeyCode) -> Msg {
     Msg::Key(crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE))
-}
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Each row's severity word and its colour: what tells a user at a glance how bad it is.

@@ -1,34 +1,21 @@
 //! Tier 2: the HTTP sender (`H`) on a TestBackend: the form aimed at the selected pod, the exact request it
 //! asks the runtime to send, the answer pane, and the history with its replay.
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Pod;
 use mosaic::action::{HttpExchange, HttpSend};
 use mosaic::app::http::{HttpEffect, HttpMsg};
-use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
+use mosaic::app::{Data, Effect, Msg, State, update};
 use mosaic::cluster::{Scope, WatchState, WatchUpdate};
 use mosaic::store::HttpRecord;
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use support::screen::{draw, kind_acme, now, text};
 
 const PODS: &str = include_str!("fixtures/real-1.19/pods-list.json");
 
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
-
 fn pods_state() -> State {
-    let info = ContextInfo {
-        context: "kind-acme".into(),
-        user: "admin".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec!["kind-acme".into()],
-        demo: false,
-        readonly: false,
-    };
+    let info = kind_acme("admin");
     let scope = Scope::Namespace("acme".into());
     let mut state = State::new(info, scope.clone(), now());
     update(&mut state, Msg::Resize(80, 24));
@@ -51,14 +38,7 @@ fn typed(state: &mut State, text: &str) {
 }
 
 fn screen(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|f| ui::render(f, state, &Theme::default())).expect("draw");
-    let buffer = terminal.backend().buffer().clone();
-    (0..height)
-        .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    text(&draw(state, width, height))
 }
 
 fn sends(effects: &[Effect]) -> Vec<&HttpSend> {

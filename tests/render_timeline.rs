@@ -1,24 +1,21 @@
 //! Tier 2: the timeline pane (`t`) on a TestBackend at 80x24 and 120x40, for the crash-looping fixture pod and
 //! for its Deployment: the verdict on top in its severity's colour, wrapped entries, the selected entry's
 //! next step, kubectl and docs; and its keys (move, copy the selected kubectl, close).
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::List;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use mosaic::analysis::explain::{Diagnosis, PodEvent, Related, app_timeline, diagnose, pod_timeline};
 use mosaic::app::timeline::TimelinePane;
-use mosaic::app::{ContextInfo, Effect, Msg, State, update};
+use mosaic::app::{Effect, Msg, State, update};
 use mosaic::cluster::Scope;
 use mosaic::explain_cmd::document::{self, Document};
 use mosaic::explain_cmd::{DeployReport, Report, Target};
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
+use support::screen::{draw, kind_acme, now, text};
 
 fn list<T: k8s_openapi::ListableResource + serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
     serde_json::from_str::<List<T>>(text).expect("fixture parses").items
@@ -89,16 +86,7 @@ fn deploy_document() -> Document {
 }
 
 fn state() -> State {
-    let info = ContextInfo {
-        context: "kind-acme".into(),
-        user: "dev".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec!["kind-acme".into()],
-        demo: false,
-        readonly: false,
-    };
+    let info = kind_acme("dev");
     State::new(info, Scope::Namespace("acme".into()), now())
 }
 
@@ -108,22 +96,6 @@ fn with_pane(target: Target, doc: Document) -> State {
     s.timeline = Some(TimelinePane { target: target.clone(), namespace: "acme".into(), document: None, selected: 0 });
     update(&mut s, Msg::Explained { target, result: Ok(doc) });
     s
-}
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn key(code: KeyCode) -> Msg {

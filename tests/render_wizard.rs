@@ -1,6 +1,8 @@
 //! Tier 2 for the network wizard pane: snapshots of each state (loading, the port chooser, the steps with the
 //! failing one selected, the diagnosis) at 80x24 and 120x40, driven through `update` with the real keys, and
 //! the verdict badges' colours.
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::core::v1::Service;
 use mosaic::analysis::network::{
@@ -12,11 +14,9 @@ use mosaic::app::wizard::{Stage, WizardEffect, WizardMsg};
 use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
 use mosaic::cluster::{Kind, Scope, WatchState, WatchUpdate};
 use mosaic::diagnose_cmd::Report;
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
+use mosaic::ui::Theme;
 use serde_json::{Value, json};
+use support::screen::{draw, text};
 
 fn now() -> jiff::Timestamp {
     "2026-11-22T03:35:00Z".parse().expect("timestamp")
@@ -142,22 +142,6 @@ fn services_view(name: &str) -> State {
 
 fn key(state: &mut State, c: char) -> Vec<Effect> {
     update(state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
-}
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The wizard on payments-api with its report in: it opens on the failing selector step.

@@ -1,6 +1,8 @@
 //! Tier 2: render snapshots of the workspace screens (the `:ws` manager and editor, the workspace view's
 //! cards, the bind screen, the match screen) at 80x24 and 120x40, on the real 1.19 fixtures; and the keys
 //! that move between them.
+mod support;
+
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -12,10 +14,8 @@ use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
 use mosaic::cluster::{Kind, Scope, WatchState, WatchUpdate};
 use mosaic::git::{CommitInfo, RepoState, RepoStatus};
 use mosaic::store::{AppBinding, Workspace};
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
+use mosaic::ui::Theme;
+use support::screen::{draw, kind_acme, now, text};
 
 const PODS: &str = include_str!("fixtures/real-1.19/pods-list.json");
 const DEPLOYMENTS: &str = include_str!("fixtures/real-1.19/deployments-list.json");
@@ -23,10 +23,6 @@ const SERVICES: &str = include_str!("fixtures/real-1.19/services-list.json");
 const CONTEXT: &str = "kind-acme";
 /// The HEAD of the repo frontend is bound to; its image tag carries the short SHA.
 const HEAD: &str = "3f2a9c1e5b7d4c2a1f0e9d8c7b6a5f4e3d2c1b0a";
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
 
 fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -102,16 +98,7 @@ fn deployments() -> Vec<Deployment> {
 
 /// The acme namespace served, its workspaces and bindings read, and `:apps` open on the default workspace.
 fn apps_state(width: u16, height: u16) -> State {
-    let info = ContextInfo {
-        context: CONTEXT.into(),
-        user: "dev".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec![CONTEXT.into()],
-        demo: false,
-        readonly: false,
-    };
+    let info = kind_acme("dev");
     let scope = Scope::Namespace("acme".into());
     let mut s = State::new(info, scope.clone(), now());
     update(&mut s, Msg::Resize(width, height));
@@ -149,22 +136,6 @@ fn apps_state(width: u16, height: u16) -> State {
         update(&mut s, Msg::Ws(WsMsg::Repo { path: path.into(), state }));
     }
     s
-}
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! The whole wizard from a key on a row to the diagnosis, as admin and as dev (who may not read some kinds and
 //! gets could-not-check steps, not failures), from a Deployment, through the port chooser, a re-run after a
 //! fix, and the v1beta1 EndpointSlices of an older server.
+mod support;
+
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -9,10 +11,12 @@ use mosaic::analysis::network::{Outcome, PortRef, StepId, Verdict};
 use mosaic::app::state::ListView;
 use mosaic::app::wizard::{ProbeState, Stage, WizardRun};
 use mosaic::app::{Msg, State, update};
-use mosaic::cluster::{ConnectOptions, Kind, Session, WatchState, connect, kubeconfig};
+use mosaic::cluster::{Kind, Session};
 use mosaic::runtime::{Runtime, context_info};
 use mosaic::sim::{Flavour, Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::json;
+use support::headless::synced;
+use support::session::connect_as;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 struct Headless {
@@ -27,11 +31,7 @@ async fn sim(flavour: Flavour) -> SimHandle {
 }
 
 async fn session(sim: &SimHandle, user: &str, namespace: &str, dir: &tempfile::TempDir) -> Session {
-    let path = dir.path().join(format!("kubeconfig-{user}"));
-    sim.write_kubeconfig(&path, user, namespace).expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    connect(target).await.expect("connects")
+    connect_as(sim, user, namespace, dir.path()).await
 }
 
 /// mosaic on namespace shop as `user`, showing the list of `kind`.
@@ -51,7 +51,7 @@ async fn open_in(sim: &SimHandle, user: &str, kind: Kind, namespace: &str) -> He
     let runtime = Runtime::new(session, tx, true);
     let mut ui = Headless { state, runtime, rx, _dir: dir };
     ui.send(Msg::Resize(120, 40));
-    ui.until("the list", |s| s.view_synced() && s.view_states().iter().all(|(_, w)| *w == WatchState::Live)).await;
+    ui.until("the list", synced).await;
     ui
 }
 

@@ -26,6 +26,24 @@ pub fn selector_string(selector: Option<&Value>) -> String {
     parts.join(",")
 }
 
+/// A selector string's requirements, untrimmed: split on the commas outside parentheses (`a in (x,y),b`).
+pub fn split_requirements(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +57,11 @@ mod tests {
         assert_eq!(selector_string(Some(&selector)), "app=web,tier in (a,b),!canary");
         assert_eq!(selector_string(Some(&json!({"app": "web"}))), "app=web");
         assert_eq!(selector_string(None), "");
+    }
+
+    #[test]
+    fn requirements_split_on_commas_outside_parentheses() {
+        assert_eq!(split_requirements("app=web, env in (a,b),!legacy"), ["app=web", " env in (a,b)", "!legacy"]);
+        assert_eq!(split_requirements(""), [""]);
     }
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, Namespace, Service, ServicePort};
+use serde_json::Value;
 
 use super::age::human_age;
 use super::health::Health;
@@ -246,6 +247,22 @@ pub fn namespace_summary(namespace: &Namespace) -> NamespaceSummary {
         _ => Health::Unknown,
     };
     NamespaceSummary { status, health }
+}
+
+/// Access modes as kubectl prints them for volumes and claims: `RWO,RWX`.
+pub fn access_modes(modes: &[Value]) -> String {
+    modes
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|m| match m {
+            "ReadWriteOnce" => "RWO",
+            "ReadOnlyMany" => "ROX",
+            "ReadWriteMany" => "RWX",
+            "ReadWriteOncePod" => "RWOP",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

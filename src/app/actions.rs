@@ -260,17 +260,28 @@ pub fn on_prompt_submit(state: &mut State, effects: &mut Vec<Effect>) {
     open_confirm(state, action, effects);
 }
 
+/// Where a pane of `lines` lines, `page` shown at once, starts after a moving key; `None` for any other key.
+pub(crate) fn scrolled(scroll: usize, command: Command, lines: usize, page: usize) -> Option<usize> {
+    let last = lines.saturating_sub(1);
+    Some(match command {
+        Command::Down => (scroll + 1).min(last),
+        Command::Up => scroll.saturating_sub(1),
+        Command::PageDown => (scroll + page).min(last),
+        Command::PageUp => scroll.saturating_sub(page),
+        Command::Top => 0,
+        Command::Bottom => last.saturating_sub(page.saturating_sub(1)),
+        _ => return None,
+    })
+}
+
 pub fn on_text_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
     let page = state.page_size();
     let Some(pane) = &mut state.pane else { return };
-    let last = pane.lines.len().saturating_sub(1);
+    if let Some(scroll) = scrolled(pane.scroll, command, pane.lines.len(), page) {
+        pane.scroll = scroll;
+        return;
+    }
     match command {
-        Command::Down => pane.scroll = (pane.scroll + 1).min(last),
-        Command::Up => pane.scroll = pane.scroll.saturating_sub(1),
-        Command::PageDown => pane.scroll = (pane.scroll + page).min(last),
-        Command::PageUp => pane.scroll = pane.scroll.saturating_sub(page),
-        Command::Top => pane.scroll = 0,
-        Command::Bottom => pane.scroll = last.saturating_sub(page.saturating_sub(1)),
         Command::Copy => {
             let text = match (&pane.plan, pane.selectable) {
                 (Some(plan), _) => plan.command.clone(),
@@ -376,5 +387,25 @@ pub fn on_copied(state: &mut State, text: String, result: Result<&'static str, S
                 selectable: true,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrolling_stays_inside_the_text() {
+        // 30 lines, 10 shown at once.
+        let at = |scroll, command| scrolled(scroll, command, 30, 10);
+        assert_eq!(at(0, Command::Down), Some(1));
+        assert_eq!(at(29, Command::Down), Some(29));
+        assert_eq!(at(0, Command::Up), Some(0));
+        assert_eq!(at(25, Command::PageDown), Some(29));
+        assert_eq!(at(5, Command::PageUp), Some(0));
+        assert_eq!(at(12, Command::Top), Some(0));
+        assert_eq!(at(0, Command::Bottom), Some(20), "the last page fills the pane");
+        assert_eq!(scrolled(0, Command::Bottom, 0, 10), Some(0), "an empty pane stays at the top");
+        assert_eq!(at(3, Command::Copy), None, "not a moving key");
     }
 }

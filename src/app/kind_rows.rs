@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::rows::{Cell, Column, Row, col, created, search_text};
 use crate::analysis::Health;
+use crate::analysis::summary::access_modes;
 use crate::cluster::Kind;
 use crate::cluster::table_watch::ColumnDef;
 
@@ -343,21 +344,6 @@ fn phase_health(phase: &str) -> Health {
         "Lost" | "Failed" => Health::Error,
         _ => Health::Unknown,
     }
-}
-
-fn access_modes(modes: &[Value]) -> String {
-    modes
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|m| match m {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// kubectl's node status (`Ready,SchedulingDisabled`), roles from the role labels, taint count, allocatable.

@@ -132,7 +132,6 @@ pub fn on_done(
 pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
     let page = state.page_size();
     let Some(pane) = state.object_pane.as_mut() else { return };
-    let last = pane.lines.len().saturating_sub(1);
     if let Some(Reveal::Choosing { keys, selected }) = &mut pane.reveal {
         match command {
             Command::Down => *selected = (*selected + 1).min(keys.len().saturating_sub(1)),
@@ -147,13 +146,11 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
         }
         return;
     }
+    if let Some(scroll) = super::actions::scrolled(pane.scroll, command, pane.lines.len(), page) {
+        pane.scroll = scroll;
+        return;
+    }
     match command {
-        Command::Down => pane.scroll = (pane.scroll + 1).min(last),
-        Command::Up => pane.scroll = pane.scroll.saturating_sub(1),
-        Command::PageDown => pane.scroll = (pane.scroll + page).min(last),
-        Command::PageUp => pane.scroll = pane.scroll.saturating_sub(page),
-        Command::Top => pane.scroll = 0,
-        Command::Bottom => pane.scroll = last.saturating_sub(page.saturating_sub(1)),
         Command::Copy => effects.push(Effect::Copy(pane.plan.command.clone())),
         Command::Search => pane.search = Some(PaneSearch { editing: true, ..PaneSearch::default() }),
         Command::NextMatch | Command::PrevMatch => step(pane, command == Command::NextMatch),

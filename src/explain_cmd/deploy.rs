@@ -1,14 +1,12 @@
 //! `mosaic explain deploy/NAME`: the app's verdict, its revisions, its pods with their own verdicts, and the
 //! app timeline.
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, Pod, Secret};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{names, recorded, when};
+use super::{claim_phases, names, recorded, timeline_markdown, when};
 use crate::analysis::explain::{AppTimeline, Diagnosis, PodEvent, Related, app_timeline, diagnose};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
@@ -68,12 +66,7 @@ pub async fn deploy_report(
     let events: Vec<Event> =
         Api::<Event>::namespaced(client.clone(), namespace).list(&list).await.map(|l| l.items).unwrap_or_default();
     let nodes = Api::<Node>::all(client.clone()).list(&list).await.map(|l| l.items).unwrap_or_default();
-    let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), namespace).list(&list).await.ok().map(|l| {
-        l.items
-            .iter()
-            .map(|c| (c.name_any(), c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()))
-            .collect::<BTreeMap<_, _>>()
-    });
+    let claims = claim_phases(Api::namespaced(client.clone(), namespace)).await;
     let config_maps = names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await;
     let secrets = names(Api::<Secret>::namespaced(client.clone(), namespace)).await;
 
@@ -197,16 +190,6 @@ pub fn markdown(r: &DeployReport) -> String {
         let mark = if p.failing { "**failing**: " } else { "" };
         out.push_str(&format!("- `{}` ({}): {mark}{}\n", p.name, revision_word(p.revision), p.headline));
     }
-    out.push_str("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");
-    for e in &app.timeline {
-        let meaning = if e.explanation.known { e.explanation.meaning.as_str() } else { "" };
-        let kept = if e.recorded { " (recorded)" } else { "" };
-        out.push_str(&format!(
-            "| {} | {}{kept} | {} |\n",
-            when(e),
-            e.fact.replace('|', "\\|"),
-            meaning.replace('|', "\\|")
-        ));
-    }
+    out.push_str(&timeline_markdown(&app.timeline));
     out
 }

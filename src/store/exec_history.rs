@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::error::OpError;
+use super::per_app::keep_newest;
 use super::workspaces::parse_time;
 
 /// How many commands are kept per app.
@@ -32,13 +33,7 @@ pub(crate) fn record(tx: &Connection, e: &ExecCommand) -> Result<(), OpError> {
         "INSERT INTO exec_history (context, namespace, app, command, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![e.context, e.namespace, e.app, e.command, e.at.to_string()],
     )?;
-    tx.execute(
-        "DELETE FROM exec_history WHERE context = ?1 AND namespace = ?2 AND app = ?3 AND id NOT IN (
-             SELECT id FROM exec_history WHERE context = ?1 AND namespace = ?2 AND app = ?3
-             ORDER BY id DESC LIMIT ?4)",
-        params![e.context, e.namespace, e.app, KEPT_PER_APP as i64],
-    )?;
-    Ok(())
+    keep_newest(tx, "exec_history", (&e.context, &e.namespace, &e.app), KEPT_PER_APP)
 }
 
 /// The commands of one app, most recently used first.

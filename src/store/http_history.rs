@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::error::OpError;
+use super::per_app::keep_newest;
 use super::workspaces::parse_time;
 
 /// How many requests are kept per app.
@@ -35,13 +36,7 @@ pub(crate) fn record(tx: &Connection, r: &HttpRecord) -> Result<(), OpError> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![r.context, r.namespace, r.app, r.method, r.url, headers, r.body, r.status, r.summary, r.at.to_string()],
     )?;
-    tx.execute(
-        "DELETE FROM http_history WHERE context = ?1 AND namespace = ?2 AND app = ?3 AND id NOT IN (
-             SELECT id FROM http_history WHERE context = ?1 AND namespace = ?2 AND app = ?3
-             ORDER BY id DESC LIMIT ?4)",
-        params![r.context, r.namespace, r.app, HTTP_KEPT_PER_APP as i64],
-    )?;
-    Ok(())
+    keep_newest(tx, "http_history", (&r.context, &r.namespace, &r.app), HTTP_KEPT_PER_APP)
 }
 
 /// The requests of one app, newest first.

@@ -13,6 +13,7 @@ mod error;
 mod exec_history;
 mod http_history;
 mod open;
+mod per_app;
 mod recorded_events;
 mod schema;
 mod thread;

@@ -4,8 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::pane::pane_block;
 use super::theme::Theme;
 use crate::app::exec::ForwardRow;
 
@@ -45,13 +46,11 @@ pub fn render(frame: &mut Frame, area: Rect, rows: &[ForwardRow], selected: usiz
             )));
         }
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(format!(" Port-forwards ({}) ", rows.len()))
-        .title_bottom(" Ctrl-d stop  Esc close: forwards keep running until stopped or mosaic quits ")
-        .style(Style::default().bg(theme.background));
+    let block = pane_block(
+        &format!("Port-forwards ({})", rows.len()),
+        " Ctrl-d stop  Esc close: forwards keep running until stopped or mosaic quits ",
+        theme,
+    );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -4,8 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::pane::pane_block;
 use super::theme::Theme;
 use super::yaml;
 use crate::app::logs::find_all;
@@ -73,12 +74,6 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ObjectPane, theme: &Theme) {
         parts.push("values masked: v reveals one".into());
     }
     let position = if parts.is_empty() { String::new() } else { format!(" {} ", parts.join(" · ")) };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(format!(" {} ", pane.title))
-        .title_bottom(position)
-        .style(Style::default().bg(theme.background));
+    let block = pane_block(&pane.title, position, theme);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -33,12 +33,17 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &TextPane, theme: &Theme) {
     } else {
         String::new()
     };
-    let block = Block::default()
+    let block = pane_block(&pane.title, position, theme);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The frame of a pane over the list: rounded and focused, `title` on top, `bottom` (where it is, its keys) below.
+pub(crate) fn pane_block<'a>(title: &str, bottom: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(format!(" {} ", pane.title))
-        .title_bottom(position)
-        .style(Style::default().bg(theme.background));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        .title(format!(" {title} "))
+        .title_bottom(bottom)
+        .style(Style::default().bg(theme.background))
 }

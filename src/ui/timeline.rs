@@ -6,9 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
+use super::pane::pane_block;
 use super::theme::Theme;
 use crate::analysis::Health;
 use crate::analysis::explain::Severity;
@@ -51,13 +52,8 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &TimelinePane, theme: &Theme)
             (top, position)
         }
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(format!(" {} ", pane.title()))
-        .title_bottom(position)
-        .style(Style::default().bg(theme.background).fg(theme.foreground));
+    let block =
+        pane_block(&pane.title(), position, theme).style(Style::default().bg(theme.background).fg(theme.foreground));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -301,24 +301,8 @@ impl Facts<'_> {
 fn event_entry(e: &PodEvent, vars: &Vars, now: Timestamp) -> (Timestamp, TimelineEntry) {
     let vars = vars.clone().with("owner", e.object_name.as_str());
     let explanation = explain(Subject::Event, &e.reason, &e.message, &vars);
-    let kind_word = if e.warning { "Warning" } else { "Normal" };
-    let times = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
-    let at = e.at();
-    let entry = TimelineEntry {
-        at,
-        first_at: e.first,
-        count: e.count,
-        estimated_time: at.is_none(),
-        kind: TimelineKind::Event,
-        object: format!("{}/{}", e.object_kind, e.object_name),
-        container: None,
-        warning: e.warning,
-        recorded: e.recorded,
-        fact: format!("{kind_word} {}{times}: {}", e.reason, e.message),
-        explanation,
-        exit_code: None,
-    };
-    (at.unwrap_or(now), entry)
+    let entry = TimelineEntry::of_event(e, format!("{}/{}", e.object_kind, e.object_name), None, explanation);
+    (entry.at.unwrap_or(now), entry)
 }
 
 /// A condition without a transition time goes at the Deployment's creation, as the pod timeline does.

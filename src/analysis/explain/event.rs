@@ -103,6 +103,13 @@ impl PodEvent {
     pub fn at(&self) -> Option<Timestamp> {
         self.last.or(self.first)
     }
+
+    /// How a timeline states the event: `Warning BackOff (x8): Back-off restarting failed container`.
+    pub fn fact(&self) -> String {
+        let kind_word = if self.warning { "Warning" } else { "Normal" };
+        let times = if self.count > 1 { format!(" (x{})", self.count) } else { String::new() };
+        format!("{kind_word} {}{times}: {}", self.reason, self.message)
+    }
 }
 
 fn source_component(s: Option<&EventSource>) -> Option<String> {

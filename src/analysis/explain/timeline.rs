@@ -57,6 +57,32 @@ pub struct TimelineEntry {
     pub exit_code: Option<Explanation>,
 }
 
+impl TimelineEntry {
+    /// The entry of an event about `object` (`Pod/web-1`), explained; its time is the event's, else unknown.
+    pub(super) fn of_event(
+        e: &PodEvent,
+        object: String,
+        container: Option<String>,
+        explanation: Explanation,
+    ) -> TimelineEntry {
+        let at = e.at();
+        TimelineEntry {
+            at,
+            first_at: e.first,
+            count: e.count,
+            estimated_time: at.is_none(),
+            kind: TimelineKind::Event,
+            object,
+            container,
+            warning: e.warning,
+            recorded: e.recorded,
+            fact: e.fact(),
+            explanation,
+            exit_code: None,
+        }
+    }
+}
+
 /// The merged timeline of one pod. `events` are about the pod (others are ignored); `owner_events` are
 /// about its ReplicaSet or Deployment, and only those that concern this pod are kept. `now` places the
 /// current container states.
@@ -185,25 +211,9 @@ fn event_entry(ctx: &PodContext, e: PodEvent, now: Timestamp) -> (Timestamp, Tim
     {
         explanation.meaning = format!("{} {}", explanation.meaning, parsed.summary());
     }
-    let kind_word = if e.warning { "Warning" } else { "Normal" };
-    let times = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
-    let fact = format!("{kind_word} {}{times}: {}", e.reason, e.message);
-    let at = e.at();
-    let entry = TimelineEntry {
-        at,
-        first_at: e.first,
-        count: e.count,
-        estimated_time: at.is_none(),
-        kind: TimelineKind::Event,
-        object: format!("{}/{}", if e.object_kind.is_empty() { "Pod" } else { &e.object_kind }, e.object_name),
-        container: e.container().map(str::to_string),
-        warning: e.warning,
-        recorded: e.recorded,
-        fact,
-        explanation,
-        exit_code: None,
-    };
-    (at.unwrap_or(now), entry)
+    let object = format!("{}/{}", if e.object_kind.is_empty() { "Pod" } else { &e.object_kind }, e.object_name);
+    let entry = TimelineEntry::of_event(&e, object, e.container().map(str::to_string), explanation);
+    (entry.at.unwrap_or(now), entry)
 }
 
 /// The order in which a pod's conditions first become true.

@@ -7,8 +7,7 @@ use k8s_openapi::List;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::sim::types::Change;
-use crate::sim::{Scenario, reconcile};
+use crate::sim::settled::settled_demo;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real-1.19/");
 
@@ -417,32 +416,7 @@ fn nodes_not_ready_or_under_pressure() {
 /// The demo cluster as `mosaic demo` serves it, settled by the simulated controllers.
 fn demo() -> Snapshot {
     let now = ts("2026-11-22T12:00:00Z");
-    let id = |o: &Value| {
-        let s = |v: &Value| v.as_str().unwrap_or("").to_string();
-        (s(&o["apiVersion"]), s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
-    };
-    let mut objects: BTreeMap<_, Value> = Scenario::demo_at(now).objects.into_iter().map(|o| (id(&o), o)).collect();
-    for _ in 0..10 {
-        let all: Vec<Value> = objects.values().cloned().collect();
-        let changes = reconcile(&all, now);
-        if changes.is_empty() {
-            break;
-        }
-        for c in changes {
-            match c {
-                Change::Upsert(mut o) => {
-                    if o["metadata"]["uid"].is_null() {
-                        let key = id(&o);
-                        o["metadata"]["uid"] = json!(format!("uid-{}-{}-{}", key.1, key.2, key.3));
-                    }
-                    objects.insert(id(&o), o);
-                }
-                Change::Delete { api_version, kind, namespace, name } => {
-                    objects.remove(&(api_version, kind, namespace.unwrap_or_default(), name));
-                }
-            }
-        }
-    }
+    let objects = settled_demo(now);
     fn of<T: serde::de::DeserializeOwned>(
         objects: &BTreeMap<(String, String, String, String), Value>,
         kind: &str,

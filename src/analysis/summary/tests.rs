@@ -223,3 +223,10 @@ fn namespace_status_is_its_phase() {
     let missing = namespace_summary(&ns(serde_json::Value::Null));
     assert_eq!((missing.status.as_str(), missing.health), ("", Health::Unknown));
 }
+
+#[test]
+fn access_modes_are_abbreviated_as_kubectl_prints_them() {
+    let modes = serde_json::json!(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod", "Future"]);
+    assert_eq!(access_modes(modes.as_array().unwrap()), "RWO,ROX,RWX,RWOP,Future");
+    assert_eq!(access_modes(&[]), "");
+}

@@ -2,6 +2,7 @@
 //! Pure; the editor parses the user's text with the same functions, so a bad selector is refused on save.
 use std::collections::BTreeMap;
 
+use crate::analysis::selector::split_requirements;
 use crate::store::WorkspaceFilters;
 
 /// One requirement of a label selector.
@@ -36,7 +37,7 @@ impl Selector {
     /// Parses `app=web,tier!=cache,env in (prod,staging),!legacy`; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Selector, String> {
         let mut out = Vec::new();
-        for part in split_top_level(text) {
+        for part in split_requirements(text) {
             let part = part.trim();
             if part.is_empty() {
                 continue;
@@ -54,24 +55,6 @@ impl Selector {
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.0.iter().all(|r| r.matches(labels))
     }
-}
-
-/// Splits on commas outside parentheses.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let (mut parts, mut depth, mut start) = (Vec::new(), 0i32, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
 }
 
 fn requirement(part: &str) -> Option<Requirement> {

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::meta;
 use super::registry;
 use super::table::human_duration;
+use crate::analysis::summary::access_modes;
 
 type Cell = fn(&Value, Timestamp) -> Value;
 
@@ -346,20 +347,8 @@ const CLAIMS: &[Column] = &[
     col("Volume", "string", 0, |o, _| json!(text(o, "/spec/volumeName"))),
     col("Capacity", "string", 0, |o, _| json!(text(o, "/status/capacity/storage"))),
     col("Access Modes", "string", 0, |o, _| {
-        let modes: Vec<&str> = at(o, "/status/accessModes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(|m| match m {
-                "ReadWriteOnce" => "RWO",
-                "ReadOnlyMany" => "ROX",
-                "ReadWriteMany" => "RWX",
-                "ReadWriteOncePod" => "RWOP",
-                other => other,
-            })
-            .collect();
-        json!(modes.join(","))
+        let modes = at(o, "/status/accessModes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        json!(access_modes(modes))
     }),
     col("StorageClass", "string", 0, |o, _| json!(text(o, "/spec/storageClassName"))),
     col("Age", "string", 0, age),

@@ -3,6 +3,7 @@ use serde_json::{Map, Value};
 
 use super::registry::{self, Resource};
 use super::status::ApiError;
+use crate::analysis::selector::split_requirements;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Op {
@@ -23,7 +24,7 @@ pub struct LabelSelector {
 
 impl LabelSelector {
     pub fn parse(text: &str) -> Result<Self, ApiError> {
-        let requirements = split_top_level(text)
+        let requirements = split_requirements(text)
             .into_iter()
             .map(str::trim)
             .filter(|r| !r.is_empty())
@@ -51,25 +52,6 @@ impl LabelSelector {
             Op::Lt(n) => get(key).and_then(|l| l.parse::<i64>().ok()).is_some_and(|l| l < *n),
         })
     }
-}
-
-/// Split on commas that are not inside parentheses (`a in (x,y),b`).
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0usize);
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
 }
 
 fn valid_key(key: &str) -> Result<String, String> {

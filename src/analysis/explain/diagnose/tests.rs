@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::analysis::explain::fixtures::{self, from_json, ts};
-use crate::sim::types::Change;
-use crate::sim::{Scenario, reconcile};
+use crate::sim::settled::settled_demo;
 
 /// The demo cluster as `mosaic demo` serves it, settled by the simulated controllers at `now`.
 struct Demo {
@@ -15,37 +14,10 @@ struct Demo {
     now: Timestamp,
 }
 
-fn identity(o: &Value) -> (String, String, String, String) {
-    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
-    (s(&o["apiVersion"]), s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
-}
-
 impl Demo {
     fn new() -> Demo {
         let now = ts("2026-11-22T12:00:00Z");
-        let mut objects: BTreeMap<_, Value> =
-            Scenario::demo_at(now).objects.into_iter().map(|o| (identity(&o), o)).collect();
-        for _ in 0..10 {
-            let all: Vec<Value> = objects.values().cloned().collect();
-            let changes = reconcile(&all, now);
-            if changes.is_empty() {
-                break;
-            }
-            for c in changes {
-                match c {
-                    Change::Upsert(mut o) => {
-                        if o["metadata"]["uid"].is_null() {
-                            let id = identity(&o);
-                            o["metadata"]["uid"] = json!(format!("uid-{}-{}-{}", id.1, id.2, id.3));
-                        }
-                        objects.insert(identity(&o), o);
-                    }
-                    Change::Delete { api_version, kind, namespace, name } => {
-                        objects.remove(&(api_version, kind, namespace.unwrap_or_default(), name));
-                    }
-                }
-            }
-        }
+        let objects = settled_demo(now);
         Demo { objects, now }
     }
 
