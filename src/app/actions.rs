@@ -12,6 +12,9 @@ use crate::cluster::Kind;
 
 /// The actions of the selected row, with the key that starts each: what the game plan pane lists.
 pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
+    if let Some(actions) = super::workspaces::card_actions::card_actions(state) {
+        return actions;
+    }
     let Some((ns, name)) = state.selected().cloned() else { return Vec::new() };
     let kind = state.view.kind;
     // Containers and the API resource list are views, not objects to describe.

@@ -6,7 +6,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Runtime;
 use crate::app::Msg;
+use crate::app::workspaces::build::{BuildToken, Prepared};
 use crate::app::workspaces::{WsEffect, WsMsg};
+use crate::cluster::Session;
+use crate::git::pipeline::{self, BuildSpec};
 use crate::store::StoreHandle;
 
 /// How many commits of a bound repo are read (the card shows HEAD; the rest is for the app's history).
@@ -82,6 +85,30 @@ impl Runtime {
                     load(Some(store), context, tx).await;
                 });
             }
+            WsEffect::PrepareBuild { id, binding, kind, container, rev, branch, ctx } => {
+                tokio::spawn(async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        let path = binding.repo_path.clone().ok_or("the app has no repo bound")?;
+                        let commit = crate::git::resolve(&path, &rev)?;
+                        let spec = BuildSpec::from_binding(&binding, kind, &container, commit, branch)
+                            .ok_or("the app has no repo bound")?;
+                        let tool = pipeline::detect_tool(std::env::var_os("PATH").as_deref());
+                        Ok(Prepared { spec, tool, ctx })
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the commit stopped: {e}")));
+                    let _ = tx.send(Msg::Ws(WsMsg::BuildPrepared { id, result }));
+                });
+            }
+            WsEffect::RunBuild { id, prepared, token } => {
+                let Some(session) = self.session() else {
+                    notice(&tx, "Not connected to a cluster: the build cannot roll out".into(), true);
+                    return;
+                };
+                let readonly = self.readonly_for(&prepared.ctx.context);
+                tokio::spawn(run_build(session, readonly, id, *prepared, token, tx));
+            }
+            WsEffect::CancelBuild(token) => token.0.cancel(),
             WsEffect::ReadRepo(path) => {
                 tokio::spawn(async move {
                     let at = path.clone();
@@ -116,6 +143,30 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Runs a build → push → roll out, each pipeline event sent on as it comes, then how it ended.
+pub async fn run_build(
+    session: Session,
+    readonly: bool,
+    id: u64,
+    prepared: Prepared,
+    token: BuildToken,
+    tx: UnboundedSender<Msg>,
+) {
+    let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let _ = tx.send(Msg::Ws(WsMsg::BuildEvent { id, event }));
+            }
+        })
+    };
+    let result = prepared.pipeline().run(&session, readonly, &events, &token.0).await;
+    drop(events);
+    let _ = forward.await;
+    let _ = tx.send(Msg::Ws(WsMsg::BuildDone { id, result }));
 }
 
 /// The context's workspaces and bindings, each sent as it is read. Without a store both are empty.

@@ -20,6 +20,9 @@ const STRIP: usize = 12;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(screen) = &state.ws.screen else { return };
+    if crate::app::workspaces::covered(state) {
+        return;
+    }
     frame.render_widget(Clear, area);
     match screen {
         Screen::Manager { selected, deleting } => {
@@ -35,6 +38,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     if let Some(form) = &state.ws.form {
         form_dialog(frame, area, form, theme);
+    }
+    if let Some(pane) = &state.ws.build {
+        super::build_pane::render(frame, area, pane, state.now, state.context.readonly, theme);
     }
 }
 

@@ -1,6 +1,8 @@
 //! Workspaces and app bindings, the app side: the `:ws` manager and its editor, the workspace view (one card
 //! per app), the bind screen and the en-masse match screen. The store and git are read by the runtime
 //! (`src/runtime/workspaces.rs`); answers come back as [`WsMsg`].
+pub mod build;
+pub mod card_actions;
 pub mod cards;
 pub mod filter;
 pub mod form;
@@ -61,6 +63,9 @@ pub struct WsState {
     /// A form over the screen: the workspace editor, the bind screen, the match root.
     pub form: Option<Form>,
     pub cards: Vec<AppCard>,
+    /// Build → push → roll out of one app, over the cards.
+    pub build: Option<build::BuildPane>,
+    pub build_seq: u64,
     /// Why the open workspace's filters cannot be applied (a stored selector that does not parse).
     pub filter_error: Option<String>,
     /// The user has dismissed or taken the first-run offer.
@@ -94,6 +99,19 @@ pub enum WsMsg {
         root: String,
         result: Result<Vec<Proposal>, String>,
     },
+    /// The commit of a build resolved and the container tool looked for.
+    BuildPrepared {
+        id: u64,
+        result: Result<build::Prepared, String>,
+    },
+    BuildEvent {
+        id: u64,
+        event: crate::git::pipeline::Event,
+    },
+    BuildDone {
+        id: u64,
+        result: Result<crate::git::pipeline::Delivered, crate::git::pipeline::Stopped>,
+    },
 }
 
 /// Work for the runtime.
@@ -125,6 +143,23 @@ pub enum WsEffect {
         root: String,
         apps: Vec<UnboundApp>,
     },
+    /// Resolve `rev` in the bound repo and find the container tool (answered by [`WsMsg::BuildPrepared`]).
+    PrepareBuild {
+        id: u64,
+        binding: Box<AppBinding>,
+        kind: crate::action::WorkloadKind,
+        container: String,
+        rev: String,
+        branch: Option<String>,
+        ctx: crate::action::PlanCtx,
+    },
+    /// Run the pipeline, streaming [`WsMsg::BuildEvent`]s, then [`WsMsg::BuildDone`].
+    RunBuild {
+        id: u64,
+        prepared: Box<build::Prepared>,
+        token: build::BuildToken,
+    },
+    CancelBuild(build::BuildToken),
 }
 
 /// The namespaces the view watches: the workspace's allow list, else every namespace (or, when that is
@@ -235,6 +270,9 @@ pub fn on_msg(state: &mut State, msg: WsMsg, effects: &mut Vec<Effect>) {
         WsMsg::Saved { workspace, open: true } if workspace.context == context => {
             open_apps(state, Some(workspace), effects);
         }
+        WsMsg::BuildPrepared { id, result } => build::on_prepared(state, id, result),
+        WsMsg::BuildEvent { id, event } => build::on_event(state, id, event),
+        WsMsg::BuildDone { id, result } => build::on_done(state, id, result, effects),
         WsMsg::Repo { path, state: repo } => {
             state.ws.reading.remove(&path);
             state.ws.repos.insert(path, repo);
@@ -315,9 +353,21 @@ pub fn offer(state: &State) -> Option<String> {
     Some(format!("no workspace yet: W makes one of namespace {}", state.context.namespace))
 }
 
+/// Whether a pane opened from the screens (an action's failure, a timeline) covers them.
+pub fn covered(state: &State) -> bool {
+    state.ws.screen.is_some() && (state.pane.is_some() || state.timeline.is_some())
+}
+
 /// The key context of the open screen or form, if any.
 pub fn key_context(state: &State) -> Option<super::keymap::KeyContext> {
     use super::keymap::KeyContext;
+    // A failed action's output or a timeline opened from a card is shown over the cards until closed.
+    if covered(state) {
+        return None;
+    }
+    if state.ws.build.is_some() {
+        return Some(KeyContext::Build);
+    }
     if state.ws.form.is_some() {
         return Some(KeyContext::Form);
     }
