@@ -332,9 +332,13 @@ pub fn on_done(state: &mut State, command: &str, dry_run: bool, result: Result<O
     }
     let title = confirm.plan.summary.clone();
     let plan = confirm.plan.clone();
+    let action = confirm.action.clone();
     state.mode = Mode::Normal;
     match result {
-        Ok(outcome) => state.flash(summary(&outcome), false),
+        Ok(outcome) => {
+            state.flash(summary(&outcome), false);
+            super::workspaces::build::after_action(state, &action);
+        }
         Err(err) => {
             state.pane = Some(TextPane {
                 title: format!("Failed: {title}"),

@@ -109,6 +109,34 @@ impl Runtime {
                 tokio::spawn(run_build(session, readonly, id, *prepared, token, tx));
             }
             WsEffect::CancelBuild(token) => token.0.cancel(),
+            WsEffect::WatchRollout { id, kind, namespace, name, token } => {
+                let Some(session) = self.session() else { return };
+                tokio::spawn(async move {
+                    let stage = pipeline::StageKind::RolloutStatus;
+                    let event = |event| Msg::Ws(WsMsg::BuildEvent { id, event });
+                    let _ = tx.send(event(pipeline::Event::Started(stage)));
+                    let watched =
+                        crate::action::rollout::Watched { kind, namespace: &namespace, name: &name, image: None };
+                    let result = crate::action::rollout::watch(
+                        &session.client,
+                        watched,
+                        pipeline::ROLLOUT_TIMEOUT,
+                        &token.0,
+                        |line| {
+                            let _ = tx.send(event(pipeline::Event::Line(stage, line)));
+                        },
+                    )
+                    .await;
+                    let result = match result {
+                        Ok(last) => {
+                            let _ = tx.send(event(pipeline::Event::Finished(stage, Ok(last.clone()))));
+                            Ok(pipeline::Delivered { image: String::new(), digest: None, rollout: last })
+                        }
+                        Err(e) => Err(pipeline::Stopped { stage, message: e.to_string() }),
+                    };
+                    let _ = tx.send(Msg::Ws(WsMsg::BuildDone { id, result }));
+                });
+            }
             WsEffect::ReadRepo(path) => {
                 tokio::spawn(async move {
                     let at = path.clone();

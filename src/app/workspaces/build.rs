@@ -110,10 +110,17 @@ pub struct BuildPane {
     pub failing_pod: Option<String>,
     /// Lines scrolled up from the end of the output.
     pub scroll: usize,
+    /// Only the rollout is watched (after a force pull): no build, no chooser.
+    pub watch_only: bool,
+    /// Work to hand the runtime after this update (an action's answer cannot push effects).
+    pub pending: Option<WsEffect>,
 }
 
 impl BuildPane {
     pub fn title(&self) -> String {
+        if self.watch_only {
+            return format!("Force pull {} {}/{}: watching the rollout", self.kind.noun(), self.namespace, self.name);
+        }
         format!("Build → push → roll out {} {}/{}", self.kind.noun(), self.namespace, self.name)
     }
 
@@ -174,6 +181,7 @@ impl BuildPane {
         self.phase = Phase::Finished;
         self.ended = Some(now);
         self.outcome = Some(match result {
+            Ok(d) if d.image.is_empty() => Ok(format!("rolled out: {}", d.rollout)),
             Ok(d) => Ok(format!("{} rolled out: {}", d.image, d.rollout)),
             Err(stopped) => {
                 // A stop before any stage started (blocked, refused) is still shown on its stage.
@@ -222,7 +230,7 @@ pub fn choices(card: &AppCard) -> Result<Vec<Choice>, String> {
         short: head.short().to_string(),
         subject: head.subject.clone(),
     }];
-    for branch in &status.branches {
+    for branch in status.branches.iter().filter(|b| !b.is_head) {
         let subject =
             status.commits.iter().find(|c| c.sha == branch.sha).map(|c| c.subject.clone()).unwrap_or_default();
         out.push(Choice {
@@ -277,6 +285,8 @@ pub fn open(state: &mut State) {
                 cancelling: false,
                 failing_pod: None,
                 scroll: 0,
+                watch_only: false,
+                pending: None,
             });
         }
         Err(e) => state.flash(e, true),
@@ -380,7 +390,7 @@ pub fn on_event(state: &mut State, id: u64, event: Event) {
 
 pub fn on_done(state: &mut State, id: u64, result: Result<Delivered, Stopped>, effects: &mut Vec<Effect>) {
     let summary = match &result {
-        Ok(d) => (format!("Rolled out {}", d.image), false),
+        Ok(d) => (format!("Rolled out {}: {}", d.image, d.rollout), false),
         Err(stopped) => (format!("The build stopped: {stopped}"), true),
     };
     let now = state.now;
@@ -391,4 +401,55 @@ pub fn on_done(state: &mut State, id: u64, result: Result<Delivered, Stopped>, e
     }
     // The card's "commit deployed" follows what now runs.
     super::read_repos(state, true, effects);
+}
+
+/// A force pull ran from a card: watch its rollout to completion in the pane.
+pub fn after_action(state: &mut State, action: &crate::action::Action) {
+    let crate::action::Action::ForcePull { kind, namespace, name, .. } = action else { return };
+    if state.ws.screen.is_none() {
+        return;
+    }
+    let ctx = PlanCtx { context: state.context.context.clone(), namespace: namespace.clone() };
+    let argv = crate::action::rollout::status_argv(&ctx, *kind, namespace, name);
+    let stage =
+        Stage { kind: StageKind::RolloutStatus, command: crate::action::shell_line(&argv), argv, blocked: None };
+    state.ws.build_seq += 1;
+    let id = state.ws.build_seq;
+    let token = BuildToken::default();
+    let pending = WsEffect::WatchRollout {
+        id,
+        kind: *kind,
+        namespace: namespace.clone(),
+        name: name.clone(),
+        token: token.clone(),
+    };
+    state.ws.build = Some(BuildPane {
+        id,
+        namespace: namespace.clone(),
+        kind: *kind,
+        name: name.clone(),
+        container: String::new(),
+        binding: AppBinding::new("", "", "", ""),
+        phase: Phase::Running,
+        choices: Vec::new(),
+        selected: 0,
+        prepared: None,
+        stages: vec![StageView { stage, status: StageStatus::Pending, lines: Vec::new() }],
+        started: Some(state.now),
+        ended: None,
+        outcome: None,
+        token,
+        cancelling: false,
+        failing_pod: None,
+        scroll: 0,
+        watch_only: true,
+        pending: Some(pending),
+    });
+}
+
+/// Called after every update: hand over the pane's pending work.
+pub fn take_pending(state: &mut State, effects: &mut Vec<Effect>) {
+    if let Some(effect) = state.ws.build.as_mut().and_then(|p| p.pending.take()) {
+        effects.push(Effect::Ws(effect));
+    }
 }

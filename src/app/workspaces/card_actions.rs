@@ -173,11 +173,8 @@ fn app_purpose(card: &AppCard) -> (String, String, String) {
 /// Force pull asks which containers get `imagePullPolicy: Always` (all of them at first).
 pub fn force_pull_form(card: &AppCard) -> Form {
     let names: Vec<&str> = card.images.iter().map(|(c, _)| c.as_str()).collect();
-    let field = Field::new(
-        "Containers",
-        "Comma-separated: these get imagePullPolicy Always; empty only restarts the pods",
-        &names.join(", "),
-    );
+    let field =
+        Field::new("Containers", "Comma-separated, these pull always; empty only restarts the pods", &names.join(", "));
     let (namespace, kind, name) = app_purpose(card);
     Form::new(
         format!("Force pull {} {}/{}", card.kind, card.namespace, card.name),

@@ -160,6 +160,14 @@ pub enum WsEffect {
         token: build::BuildToken,
     },
     CancelBuild(build::BuildToken),
+    /// Watch a workload's rollout to its end in the build pane (after a force pull).
+    WatchRollout {
+        id: u64,
+        kind: crate::action::WorkloadKind,
+        namespace: String,
+        name: String,
+        token: build::BuildToken,
+    },
 }
 
 /// The namespaces the view watches: the workspace's allow list, else every namespace (or, when that is
@@ -185,6 +193,7 @@ pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
         state.ws = WsState { loaded_for: Some(context.clone()), ..WsState::default() };
         effects.push(Effect::Ws(WsEffect::Load { context }));
     }
+    build::take_pending(state, effects);
     if !matches!(state.ws.screen, Some(Screen::Apps { .. }) | Some(Screen::Matches { .. })) {
         return;
     }
