@@ -436,9 +436,9 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Matching", X::Matches, false),
     bind(&["j", "Down"], C::Down, "down", "Next branch, or scroll the output", "Build", X::Build, false),
     bind(&["k", "Up"], C::Up, "up", "Previous branch, or scroll the output", "Build", X::Build, false),
-    bind(&["Enter"], C::Submit, "choose", "Build the chosen commit: show its game plan", "Build", X::Build, true),
-    bind(&["y"], C::Confirm, "run", "Run the game plan", "Build", X::Build, true),
-    bind(&["t"], C::Explain, "timeline", "The failing pod's timeline (or the app's)", "Build", X::Build, true),
+    bind(&["Enter"], C::Submit, "choose", "Build the chosen commit: show its game plan", "Build", X::Build, false),
+    bind(&["y"], C::Confirm, "run", "Run the game plan", "Build", X::Build, false),
+    bind(&["t"], C::Explain, "timeline", "The failing pod's timeline (or the app's)", "Build", X::Build, false),
     bind(
         &["Esc", "Ctrl-c"],
         C::Cancel,

@@ -294,6 +294,9 @@ impl State {
 
     /// What the current list shows, as an action: `kubectl get pods -n shop`.
     pub fn view_action(&self) -> Action {
+        if let Some(action) = super::workspaces::card_actions::view_action(self) {
+            return action;
+        }
         let kind = self.view.kind;
         let namespace = match self.scopes_for(kind).as_slice() {
             [Scope::Namespace(ns)] => Some(ns.clone()),

@@ -181,7 +181,7 @@ impl BuildPane {
         self.phase = Phase::Finished;
         self.ended = Some(now);
         self.outcome = Some(match result {
-            Ok(d) if d.image.is_empty() => Ok(format!("rolled out: {}", d.rollout)),
+            Ok(d) if d.image.is_empty() => Ok(d.rollout),
             Ok(d) => Ok(format!("{} rolled out: {}", d.image, d.rollout)),
             Err(stopped) => {
                 // A stop before any stage started (blocked, refused) is still shown on its stage.

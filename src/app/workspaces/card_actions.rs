@@ -34,6 +34,19 @@ pub fn head_annotation(card: &AppCard) -> Option<CommitAnnotation> {
     Some(CommitAnnotation::from_commit(status.head.as_ref()?, status.branch.as_deref()))
 }
 
+/// What the selected card shows, as kubectl lists it: the game plan's view line while the cards show.
+pub fn view_action(state: &State) -> Option<Action> {
+    let card = selected_card(state)?;
+    let kind = match workload_kind(card) {
+        WorkloadKind::Deployment => crate::cluster::Kind::Deployment,
+        WorkloadKind::StatefulSet => crate::cluster::Kind::StatefulSet,
+        WorkloadKind::DaemonSet => crate::cluster::Kind::DaemonSet,
+    };
+    let selector =
+        crate::app::drill::ListSelector { labels: None, fields: Some(format!("metadata.name={}", card.name)) };
+    Some(Action::List { kind, namespace: Some(card.namespace.clone()), selector })
+}
+
 /// The actions of the selected card, with their keys: what the game plan pane lists while the cards show.
 /// `None` when the apps screen is not what the user looks at.
 pub fn card_actions(state: &State) -> Option<Vec<(&'static str, Action)>> {
