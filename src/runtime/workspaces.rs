@@ -88,12 +88,8 @@ impl Runtime {
             WsEffect::PrepareBuild { id, binding, kind, container, rev, branch, ctx } => {
                 tokio::spawn(async move {
                     let result = tokio::task::spawn_blocking(move || {
-                        let path = binding.repo_path.clone().ok_or("the app has no repo bound")?;
-                        let commit = crate::git::resolve(&path, &rev)?;
-                        let spec = BuildSpec::from_binding(&binding, kind, &container, commit, branch)
-                            .ok_or("the app has no repo bound")?;
-                        let tool = pipeline::detect_tool(std::env::var_os("PATH").as_deref());
-                        Ok(Prepared { spec, tool, ctx })
+                        let path = std::env::var_os("PATH");
+                        prepare_build(&binding, kind, &container, &rev, branch, ctx, path.as_deref())
                     })
                     .await
                     .unwrap_or_else(|e| Err(format!("reading the commit stopped: {e}")));
@@ -171,6 +167,23 @@ impl Runtime {
             }
         }
     }
+}
+
+/// The commit `rev` names in the bound repo, and the container tool found on `path_var` (a `PATH` value):
+/// what the game plan is drawn from. Blocking (git2).
+pub fn prepare_build(
+    binding: &crate::store::AppBinding,
+    kind: crate::action::WorkloadKind,
+    container: &str,
+    rev: &str,
+    branch: Option<String>,
+    ctx: crate::action::PlanCtx,
+    path_var: Option<&std::ffi::OsStr>,
+) -> Result<Prepared, String> {
+    let path = binding.repo_path.clone().ok_or("the app has no repo bound")?;
+    let commit = crate::git::resolve(&path, rev)?;
+    let spec = BuildSpec::from_binding(binding, kind, container, commit, branch).ok_or("the app has no repo bound")?;
+    Ok(Prepared { spec, tool: pipeline::detect_tool(path_var), ctx })
 }
 
 /// Runs a build → push → roll out, each pipeline event sent on as it comes, then how it ended.
