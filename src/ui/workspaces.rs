@@ -163,7 +163,7 @@ fn apps(frame: &mut Frame, area: Rect, state: &State, selected: usize, theme: &T
         let text = match (&state.ws.open, synced) {
             (_, false) => " Loading apps…".to_string(),
             (Some(ws), true) => format!(" No app matches workspace {}: w, then e, edits its filters.", ws.name),
-            (None, true) => " No Deployment here.".to_string(),
+            (None, true) => " No Deployment, StatefulSet or DaemonSet here.".to_string(),
         };
         lines.push(Line::styled(text, theme.muted()));
     }
@@ -241,6 +241,10 @@ fn card_lines(card: &AppCard, selected: bool, layout: &CardLayout, theme: &Theme
     let mut second = format!("    image {}", images.join(", "));
     if card.rollout.word() != "complete" {
         second = format!("    {} · {}", card.rollout.describe(), second.trim_start());
+    }
+    // Deployments are the rule; another kind says so first.
+    if card.kind != "Deployment" {
+        second = format!("    {} · {}", card.kind, second.trim_start());
     }
     let second_style = if card.rollout.word() == "stuck" { theme.status(card.rollout.health()) } else { theme.muted() };
 

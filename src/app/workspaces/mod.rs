@@ -72,7 +72,7 @@ pub struct WsState {
     pub offer_done: bool,
     /// Bumped whenever something the cards read changed, apart from the caches.
     pub version: u64,
-    cards_built_for: Option<(u64, u64, u64, u64)>,
+    cards_built_for: Option<(u64, u64, u64, u64, u64, u64)>,
 }
 
 /// What the runtime reports.
@@ -197,13 +197,14 @@ pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
     if !matches!(state.ws.screen, Some(Screen::Apps { .. }) | Some(Screen::Matches { .. })) {
         return;
     }
-    for kind in [Kind::Deployment, Kind::Pod, Kind::Service] {
+    for kind in [Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet, Kind::Pod, Kind::Service] {
         for scope in scopes(state, kind) {
             if state.requested.insert((kind, scope.clone())) {
                 match kind {
                     Kind::Deployment => state.deployments.begin(&scope),
                     Kind::Pod => state.pods.begin(&scope),
-                    _ => state.services.begin(&scope),
+                    Kind::Service => state.services.begin(&scope),
+                    other => state.dynamic.entry(other).or_default().begin(&scope),
                 }
                 effects.push(Effect::Watch(kind, scope));
             }
@@ -213,7 +214,14 @@ pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
 }
 
 fn refresh_cards(state: &mut State) {
-    let stamp = (state.deployments.generation, state.pods.generation, state.services.generation, state.ws.version);
+    let stamp = (
+        state.deployments.generation,
+        state.dynamic(Kind::StatefulSet).generation,
+        state.dynamic(Kind::DaemonSet).generation,
+        state.pods.generation,
+        state.services.generation,
+        state.ws.version,
+    );
     if state.ws.cards_built_for == Some(stamp) {
         return;
     }
@@ -232,7 +240,15 @@ fn refresh_cards(state: &mut State) {
     let scopes = scopes(state, Kind::Deployment);
     let inputs =
         cards::Inputs { filter: &filter, scopes: &scopes, bindings: &state.ws.bindings, repos: &state.ws.repos };
-    state.ws.cards = cards::build(&state.deployments, &state.pods, &state.services, &inputs);
+    let caches = cards::Caches {
+        deployments: &state.deployments,
+        statefulsets: state.dynamic(Kind::StatefulSet),
+        daemonsets: state.dynamic(Kind::DaemonSet),
+        pods: &state.pods,
+        services: &state.services,
+    };
+    let cards = cards::build(&caches, &inputs);
+    state.ws.cards = cards;
     if let Some(Screen::Apps { selected }) = &mut state.ws.screen {
         *selected = (*selected).min(state.ws.cards.len().saturating_sub(1));
     }
