@@ -345,3 +345,28 @@ fn a_finished_build_says_what_was_rolled_out() {
     update(&mut s, Msg::Key(code(KeyCode::Esc)));
     assert!(s.ws.build.is_none());
 }
+
+#[test]
+fn an_opened_app_walks_its_pods_replicasets_and_services_and_opens_its_timeline() {
+    let mut s = apps_state(120, 40);
+    select(&mut s, "frontend");
+    update(&mut s, Msg::Key(code(KeyCode::Enter)));
+    assert_eq!(s.view.kind, Kind::Pod);
+    let effects = update(&mut s, Msg::Key(code(KeyCode::Tab)));
+    assert_eq!(s.view.kind, Kind::ReplicaSet);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Watch(Kind::ReplicaSet, _))), "{effects:?}");
+    let screen = text(&draw(&mut s, 120, 40));
+    assert!(screen.contains("ReplicaSets of app frontend (acme) · Tab next list · T timeline"), "{screen}");
+    update(&mut s, Msg::Key(code(KeyCode::Tab)));
+    assert_eq!(s.view.kind, Kind::Service);
+    assert_eq!(s.index.keys, [("acme".to_string(), "frontend".to_string())], "only the app's Service");
+    let effects = press(&mut s, "T");
+    assert!(
+        effects.contains(&Effect::Explain { namespace: "acme".into(), target: Target::Deployment("frontend".into()) }),
+        "{effects:?}"
+    );
+    update(&mut s, Msg::Key(code(KeyCode::Esc)));
+    update(&mut s, Msg::Key(code(KeyCode::Esc)));
+    assert!(matches!(s.ws.screen, Some(Screen::Apps { .. })), "Esc comes back to the cards");
+    assert!(s.view.app.is_none());
+}

@@ -142,6 +142,7 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
             });
         }
         Command::Logs => super::logs::open_selected(state, effects),
+        Command::AppNext | Command::AppTimeline => super::workspaces::app_view::on_command(state, command, effects),
         Command::RollbackTo => {
             let Some((ns, name)) = state.selected().cloned() else { return true };
             state.mode = Mode::Prompt(PromptState {

@@ -179,6 +179,10 @@ pub enum Command {
     ForcePull,
     /// Build → push → roll out a commit of the bound repo.
     Build,
+    /// In an app opened from a card: its next list (pods, ReplicaSets, Services).
+    AppNext,
+    /// In an app opened from a card: the app's timeline.
+    AppTimeline,
 }
 
 /// One row of the table.
@@ -370,6 +374,16 @@ pub const KEYMAP: &[Binding] = &[
         true,
     )),
     act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", DELETABLE, true),
+    bind(
+        &["Tab"],
+        C::AppNext,
+        "app-next",
+        "In an app opened from :apps: its next list (pods, ReplicaSets, Services)",
+        "Apps",
+        X::List,
+        false,
+    ),
+    bind(&["T"], C::AppTimeline, "app-timeline", "In an app opened from :apps: its timeline", "Apps", X::List, false),
     bind(
         &["W"],
         C::AcceptOffer,

@@ -435,7 +435,7 @@ impl State {
             .entries(&scopes)
             .filter(|(key, e)| drill.is_none_or(|d| d.matches(key, &e.facts, &e.row)))
             .filter(|(_, e)| needle.is_empty() || e.row.search.contains(&needle))
-            .filter(|((ns, _), e)| self.view.app.as_ref().is_none_or(|app| app.matches(ns, &e.labels())))
+            .filter(|(key, e)| self.view.app.as_ref().is_none_or(|app| app.shows(kind, key, &e.labels())))
             .map(|(key, e)| (e.row.sort_time, key.clone()))
             .collect());
         if kind == Kind::Event {

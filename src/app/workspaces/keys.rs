@@ -382,8 +382,13 @@ fn open_app(state: &mut State, card: &super::AppCard) {
     state.scope = Scope::Namespace(card.namespace.clone());
     let previous = std::mem::replace(&mut state.view, ListView::new(Kind::Pod));
     state.back.push(previous);
-    state.view.app =
-        Some(AppFilter { namespace: card.namespace.clone(), name: card.name.clone(), selector: card.selector.clone() });
+    state.view.app = Some(AppFilter {
+        namespace: card.namespace.clone(),
+        name: card.name.clone(),
+        selector: card.selector.clone(),
+        kind: card.kind,
+        services: card.services.clone(),
+    });
 }
 
 /// Esc in the pod list of an app: back to the cards. `true` when it handled the key.

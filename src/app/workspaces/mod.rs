@@ -1,6 +1,7 @@
 //! Workspaces and app bindings, the app side: the `:ws` manager and its editor, the workspace view (one card
 //! per app), the bind screen and the en-masse match screen. The store and git are read by the runtime
 //! (`src/runtime/workspaces.rs`); answers come back as [`WsMsg`].
+pub mod app_view;
 pub mod build;
 pub mod card_actions;
 pub mod cards;
@@ -410,9 +411,22 @@ pub struct AppFilter {
     pub namespace: String,
     pub name: String,
     pub selector: BTreeMap<String, String>,
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    pub kind: &'static str,
+    /// The Services selecting its pods, by name.
+    pub services: Vec<String>,
 }
 
 impl AppFilter {
+    /// Whether a row of a `kind` list belongs to the app: its pods and ReplicaSets by the pod selector, its
+    /// Services by name.
+    pub fn shows(&self, kind: Kind, (namespace, name): &(String, String), labels: &BTreeMap<String, String>) -> bool {
+        match kind {
+            Kind::Service => *namespace == self.namespace && self.services.contains(name),
+            _ => self.matches(namespace, labels),
+        }
+    }
+
     pub fn matches(&self, namespace: &str, labels: &BTreeMap<String, String>) -> bool {
         namespace == self.namespace && self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
     }
