@@ -5,7 +5,7 @@ mod http;
 mod kinds;
 mod recorder;
 mod wizard;
-mod workspaces;
+pub mod workspaces;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -249,7 +249,7 @@ fn enter_on_a_card_lists_the_apps_pods_and_esc_comes_back() {
     assert!(s.ws.screen.is_none());
     assert_eq!(s.view.kind, Kind::Pod);
     let screen = text(&draw(&mut s, 120, 40));
-    assert!(screen.contains("Pods of app frontend (acme) [2]"), "{screen}");
+    assert!(screen.contains("Pods of app frontend (acme) · Tab next list · T timeline [2]"), "{screen}");
     assert_eq!(s.index.keys.len(), 2);
     assert!(s.index.keys.iter().all(|(_, name)| name.starts_with("frontend-")), "{:?}", s.index.keys);
     update(&mut s, Msg::Key(code(KeyCode::Esc)));

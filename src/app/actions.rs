@@ -12,6 +12,9 @@ use crate::cluster::Kind;
 
 /// The actions of the selected row, with the key that starts each: what the game plan pane lists.
 pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
+    if let Some(actions) = super::workspaces::card_actions::card_actions(state) {
+        return actions;
+    }
     let Some((ns, name)) = state.selected().cloned() else { return Vec::new() };
     let kind = state.view.kind;
     // Containers and the API resource list are views, not objects to describe.
@@ -144,6 +147,7 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
             });
         }
         Command::Logs => super::logs::open_selected(state, effects),
+        Command::AppNext | Command::AppTimeline => super::workspaces::app_view::on_command(state, command, effects),
         Command::RollbackTo => {
             let Some((ns, name)) = state.selected().cloned() else { return true };
             state.mode = Mode::Prompt(PromptState {
@@ -346,9 +350,13 @@ pub fn on_done(state: &mut State, command: &str, dry_run: bool, result: Result<O
     }
     let title = confirm.plan.summary.clone();
     let plan = confirm.plan.clone();
+    let action = confirm.action.clone();
     state.mode = Mode::Normal;
     match result {
-        Ok(outcome) => state.flash(summary(&outcome), false),
+        Ok(outcome) => {
+            state.flash(summary(&outcome), false);
+            super::workspaces::build::after_action(state, &action);
+        }
         Err(err) => {
             state.pane = Some(TextPane {
                 title: format!("Failed: {title}"),

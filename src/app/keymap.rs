@@ -42,6 +42,8 @@ pub enum KeyContext {
     Apps,
     /// Proposed bindings for the unbound apps.
     Matches,
+    /// Build → push → roll out of an app: the commit chooser, the game plan, the running stages.
+    Build,
     /// A form of text inputs: the workspace editor, the bind screen.
     Form,
     /// The HTTP sender's form (`H`).
@@ -71,6 +73,7 @@ impl KeyContext {
             KeyContext::Workspaces => "Workspaces (:ws)",
             KeyContext::Apps => "Workspace view (:apps)",
             KeyContext::Matches => "Matching apps to repos",
+            KeyContext::Build => "Build → push → roll out (B)",
             KeyContext::Form => "Forms (workspace editor, bind)",
             KeyContext::HttpSender => "HTTP sender (H)",
         }
@@ -178,6 +181,16 @@ pub enum Command {
     Suspend,
     Resume,
     Trigger,
+    /// Annotate the app with its bound repo's HEAD commit.
+    AnnotateCommit,
+    /// imagePullPolicy Always and a restart, then watch the rollout.
+    ForcePull,
+    /// Build → push → roll out a commit of the bound repo.
+    Build,
+    /// In an app opened from a card: its next list (pods, ReplicaSets, Services).
+    AppNext,
+    /// In an app opened from a card: the app's timeline.
+    AppTimeline,
 }
 
 /// One row of the table.
@@ -399,6 +412,16 @@ pub const KEYMAP: &[Binding] = &[
     ),
     except(act(&["Ctrl-d"], C::Delete, "delete", "Delete the selected object", &[], true), NOT_DELETABLE),
     bind(
+        &["Tab"],
+        C::AppNext,
+        "app-next",
+        "In an app opened from :apps: its next list (pods, ReplicaSets, Services)",
+        "Apps",
+        X::List,
+        false,
+    ),
+    bind(&["T"], C::AppTimeline, "app-timeline", "In an app opened from :apps: its timeline", "Apps", X::List, false),
+    bind(
         &["W"],
         C::AcceptOffer,
         "take-workspace",
@@ -426,6 +449,32 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["M"], C::MatchAll, "match", "Match every unbound app to a repo under a folder", "Apps", X::Apps, true),
     bind(&["w"], C::OpenWorkspaces, "workspaces", "Manage workspaces (:ws)", "Apps", X::Apps, true),
     bind(&["R"], C::Refresh, "reread", "Read the bound repos again (git)", "Apps", X::Apps, false),
+    bind(
+        &["B"],
+        C::Build,
+        "build",
+        "Build → push → roll out HEAD or a branch of the bound repo",
+        "Apps",
+        X::Apps,
+        true,
+    ),
+    bind(&["s"], C::Scale, "scale", "Scale the app", "Apps", X::Apps, false),
+    bind(&["r"], C::Restart, "restart", "Restart every pod of the app (rollout restart)", "Apps", X::Apps, false),
+    bind(&["i"], C::SetImage, "set-image", "Set the image of a container of the app", "Apps", X::Apps, false),
+    bind(&["u"], C::Rollback, "rollback", "Roll the app back to its previous revision", "Apps", X::Apps, false),
+    bind(&["U"], C::RollbackTo, "rollback-to", "Roll the app back to a revision you choose", "Apps", X::Apps, false),
+    bind(&["a"], C::AnnotateCommit, "annotate", "Annotate the app with its repo's HEAD commit", "Apps", X::Apps, false),
+    bind(
+        &["P"],
+        C::ForcePull,
+        "force-pull",
+        "Force pull: imagePullPolicy Always on the containers you choose, restart, watch the rollout",
+        "Apps",
+        X::Apps,
+        false,
+    ),
+    bind(&["t"], C::Explain, "explain", "The app's timeline: why is it not working?", "Apps", X::Apps, false),
+    bind(&["p"], C::TogglePlan, "game-plan", "Show or hide the game plan: the app's actions", "Apps", X::Apps, true),
     bind(&["Esc", "q"], C::Back, "close", "Close the workspace view", "Apps", X::Apps, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Apps", X::Apps, false),
     bind(&["j", "Down"], C::Down, "down", "Next app", "Matching", X::Matches, false),
@@ -436,6 +485,21 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["Enter"], C::Submit, "save", "Save every accepted binding", "Matching", X::Matches, true),
     bind(&["Esc", "q"], C::Back, "close", "Close without saving", "Matching", X::Matches, true),
     bind(&["Ctrl-c"], C::ForceQuit, "force-quit", "Quit mosaic", "Matching", X::Matches, false),
+    bind(&["j", "Down"], C::Down, "down", "Next branch, or scroll the output", "Build", X::Build, false),
+    bind(&["k", "Up"], C::Up, "up", "Previous branch, or scroll the output", "Build", X::Build, false),
+    bind(&["Enter"], C::Submit, "choose", "Build the chosen commit: show its game plan", "Build", X::Build, false),
+    bind(&["y"], C::Confirm, "run", "Run the game plan", "Build", X::Build, false),
+    bind(&["t"], C::Explain, "timeline", "The failing pod's timeline (or the app's)", "Build", X::Build, false),
+    bind(
+        &["Esc", "Ctrl-c"],
+        C::Cancel,
+        "cancel",
+        "Cancel the build (cleans its checkout), or close",
+        "Build",
+        X::Build,
+        true,
+    ),
+    bind(&["q"], C::Back, "close", "Close once finished", "Build", X::Build, false),
     bind(&["Tab", "Down"], C::NextField, "next-field", "Next field", "Form", X::Form, true),
     bind(&["BackTab", "Up"], C::PrevField, "previous-field", "Previous field", "Form", X::Form, false),
     bind(&["Enter"], C::Submit, "save", "Save", "Form", X::Form, true),
@@ -834,6 +898,7 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Workspaces,
         KeyContext::Apps,
         KeyContext::Matches,
+        KeyContext::Build,
         KeyContext::Form,
         KeyContext::HttpSender,
         KeyContext::Help,

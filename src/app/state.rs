@@ -299,6 +299,9 @@ impl State {
 
     /// What the current list shows, as an action: `kubectl get pods -n shop`.
     pub fn view_action(&self) -> Action {
+        if let Some(action) = super::workspaces::card_actions::view_action(self) {
+            return action;
+        }
         let kind = self.view.kind;
         let namespace = match self.scopes_for(kind).as_slice() {
             [Scope::Namespace(ns)] => Some(ns.clone()),
@@ -437,7 +440,7 @@ impl State {
             .entries(&scopes)
             .filter(|(key, e)| drill.is_none_or(|d| d.matches(key, &e.facts, &e.row)))
             .filter(|(_, e)| needle.is_empty() || e.row.search.contains(&needle))
-            .filter(|((ns, _), e)| self.view.app.as_ref().is_none_or(|app| app.matches(ns, &e.labels())))
+            .filter(|(key, e)| self.view.app.as_ref().is_none_or(|app| app.shows(kind, key, &e.labels())))
             .map(|(key, e)| (e.row.sort_time, key.clone()))
             .collect());
         if kind == Kind::Event {

@@ -314,7 +314,7 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => super::exec::on_forwards_command(state, command, effects),
             None => {}
         },
-        KeyContext::Workspaces | KeyContext::Apps | KeyContext::Matches | KeyContext::Form => {
+        KeyContext::Workspaces | KeyContext::Apps | KeyContext::Matches | KeyContext::Form | KeyContext::Build => {
             super::workspaces::on_key(state, context, key, command, effects)
         }
         KeyContext::List | KeyContext::Global => {

@@ -6,7 +6,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Runtime;
 use crate::app::Msg;
+use crate::app::workspaces::build::{BuildToken, Prepared};
 use crate::app::workspaces::{WsEffect, WsMsg};
+use crate::cluster::Session;
+use crate::git::pipeline::{self, BuildSpec};
 use crate::store::StoreHandle;
 
 /// How many commits of a bound repo are read (the card shows HEAD; the rest is for the app's history).
@@ -82,6 +85,54 @@ impl Runtime {
                     load(Some(store), context, tx).await;
                 });
             }
+            WsEffect::PrepareBuild { id, binding, kind, container, rev, branch, ctx } => {
+                tokio::spawn(async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        let path = std::env::var_os("PATH");
+                        prepare_build(&binding, kind, &container, &rev, branch, ctx, path.as_deref())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the commit stopped: {e}")));
+                    let _ = tx.send(Msg::Ws(WsMsg::BuildPrepared { id, result }));
+                });
+            }
+            WsEffect::RunBuild { id, prepared, token } => {
+                let Some(session) = self.session() else {
+                    notice(&tx, "Not connected to a cluster: the build cannot roll out".into(), true);
+                    return;
+                };
+                let readonly = self.readonly_for(&prepared.ctx.context);
+                tokio::spawn(run_build(session, readonly, id, *prepared, token, tx));
+            }
+            WsEffect::CancelBuild(token) => token.0.cancel(),
+            WsEffect::WatchRollout { id, kind, namespace, name, token } => {
+                let Some(session) = self.session() else { return };
+                tokio::spawn(async move {
+                    let stage = pipeline::StageKind::RolloutStatus;
+                    let event = |event| Msg::Ws(WsMsg::BuildEvent { id, event });
+                    let _ = tx.send(event(pipeline::Event::Started(stage)));
+                    let watched =
+                        crate::action::rollout::Watched { kind, namespace: &namespace, name: &name, image: None };
+                    let result = crate::action::rollout::watch(
+                        &session.client,
+                        watched,
+                        pipeline::ROLLOUT_TIMEOUT,
+                        &token.0,
+                        |line| {
+                            let _ = tx.send(event(pipeline::Event::Line(stage, line)));
+                        },
+                    )
+                    .await;
+                    let result = match result {
+                        Ok(last) => {
+                            let _ = tx.send(event(pipeline::Event::Finished(stage, Ok(last.clone()))));
+                            Ok(pipeline::Delivered { image: String::new(), digest: None, rollout: last })
+                        }
+                        Err(e) => Err(pipeline::Stopped { stage, message: e.to_string() }),
+                    };
+                    let _ = tx.send(Msg::Ws(WsMsg::BuildDone { id, result }));
+                });
+            }
             WsEffect::ReadRepo(path) => {
                 tokio::spawn(async move {
                     let at = path.clone();
@@ -116,6 +167,47 @@ impl Runtime {
             }
         }
     }
+}
+
+/// The commit `rev` names in the bound repo, and the container tool found on `path_var` (a `PATH` value):
+/// what the game plan is drawn from. Blocking (git2).
+pub fn prepare_build(
+    binding: &crate::store::AppBinding,
+    kind: crate::action::WorkloadKind,
+    container: &str,
+    rev: &str,
+    branch: Option<String>,
+    ctx: crate::action::PlanCtx,
+    path_var: Option<&std::ffi::OsStr>,
+) -> Result<Prepared, String> {
+    let path = binding.repo_path.clone().ok_or("the app has no repo bound")?;
+    let commit = crate::git::resolve(&path, rev)?;
+    let spec = BuildSpec::from_binding(binding, kind, container, commit, branch).ok_or("the app has no repo bound")?;
+    Ok(Prepared { spec, tool: pipeline::detect_tool(path_var), ctx })
+}
+
+/// Runs a build → push → roll out, each pipeline event sent on as it comes, then how it ended.
+pub async fn run_build(
+    session: Session,
+    readonly: bool,
+    id: u64,
+    prepared: Prepared,
+    token: BuildToken,
+    tx: UnboundedSender<Msg>,
+) {
+    let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let _ = tx.send(Msg::Ws(WsMsg::BuildEvent { id, event }));
+            }
+        })
+    };
+    let result = prepared.pipeline().run(&session, readonly, &events, &token.0).await;
+    drop(events);
+    let _ = forward.await;
+    let _ = tx.send(Msg::Ws(WsMsg::BuildDone { id, result }));
 }
 
 /// The context's workspaces and bindings, each sent as it is read. Without a store both are empty.

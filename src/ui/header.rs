@@ -66,7 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let title = match (super::workspaces::header_title(state), &view.app) {
         (Some(title), _) => title,
-        (None, Some(app)) => format!(" {} of app {}{where_}", view.kind.title(), app.name),
+        (None, Some(app)) => format!(" {} of app {}{where_} · Tab next list · T timeline", view.kind.title(), app.name),
         (None, None) => format!(" {}{}{where_}", view.kind.title(), drill_words(view.drill.as_ref())),
     };
     let count = if super::workspaces::header_title(state).is_some() { String::new() } else { count };

@@ -1,4 +1,5 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
+pub mod build_pane;
 pub mod dialogs;
 pub mod editor;
 pub mod faults;

@@ -20,6 +20,9 @@ const STRIP: usize = 12;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(screen) = &state.ws.screen else { return };
+    if crate::app::workspaces::covered(state) {
+        return;
+    }
     frame.render_widget(Clear, area);
     match screen {
         Screen::Manager { selected, deleting } => {
@@ -35,6 +38,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     if let Some(form) = &state.ws.form {
         form_dialog(frame, area, form, theme);
+    }
+    if let Some(pane) = &state.ws.build {
+        super::build_pane::render(frame, area, pane, state.now, state.context.readonly, theme);
     }
 }
 
@@ -157,7 +163,7 @@ fn apps(frame: &mut Frame, area: Rect, state: &State, selected: usize, theme: &T
         let text = match (&state.ws.open, synced) {
             (_, false) => " Loading apps…".to_string(),
             (Some(ws), true) => format!(" No app matches workspace {}: w, then e, edits its filters.", ws.name),
-            (None, true) => " No Deployment here.".to_string(),
+            (None, true) => " No Deployment, StatefulSet or DaemonSet here.".to_string(),
         };
         lines.push(Line::styled(text, theme.muted()));
     }
@@ -235,6 +241,10 @@ fn card_lines(card: &AppCard, selected: bool, layout: &CardLayout, theme: &Theme
     let mut second = format!("    image {}", images.join(", "));
     if card.rollout.word() != "complete" {
         second = format!("    {} · {}", card.rollout.describe(), second.trim_start());
+    }
+    // Deployments are the rule; another kind says so first.
+    if card.kind != "Deployment" {
+        second = format!("    {} · {}", card.kind, second.trim_start());
     }
     let second_style = if card.rollout.word() == "stuck" { theme.status(card.rollout.health()) } else { theme.muted() };
 

@@ -3,10 +3,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec, Service};
+use kube::api::DynamicObject;
 
 use super::filter::Filter;
+use crate::action::WorkloadKind;
+use crate::action::rollout::{Progress, progress};
 use crate::analysis::Health;
 use crate::analysis::rollout::{Rollout, rollout_state};
 use crate::analysis::summary::deployment_summary;
@@ -19,7 +22,7 @@ use crate::store::AppBinding;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppCard {
     pub namespace: String,
-    /// `Deployment` (StatefulSet and DaemonSet once mosaic watches them).
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
     pub kind: &'static str,
     pub name: String,
     pub ready: u32,
@@ -64,47 +67,131 @@ pub struct Inputs<'a> {
     pub repos: &'a BTreeMap<PathBuf, RepoState>,
 }
 
-/// The cards of every Deployment in the scopes that the workspace's filter lets through, by namespace and name.
-pub fn build(
-    deployments: &crate::app::cache::ObjectCache<Deployment>,
-    pods: &crate::app::cache::ObjectCache<Pod>,
-    services: &crate::app::cache::ObjectCache<Service>,
-    inputs: &Inputs,
-) -> Vec<AppCard> {
+/// The caches the cards are built from.
+pub struct Caches<'a> {
+    pub deployments: &'a crate::app::cache::ObjectCache<Deployment>,
+    pub statefulsets: &'a crate::app::cache::ObjectCache<DynamicObject>,
+    pub daemonsets: &'a crate::app::cache::ObjectCache<DynamicObject>,
+    pub pods: &'a crate::app::cache::ObjectCache<Pod>,
+    pub services: &'a crate::app::cache::ObjectCache<Service>,
+}
+
+/// What a card reads of a workload, whatever its kind.
+struct Workload {
+    kind: &'static str,
+    namespace: String,
+    name: String,
+    labels: BTreeMap<String, String>,
+    annotations: Option<BTreeMap<String, String>>,
+    selector: BTreeMap<String, String>,
+    template: PodTemplateSpec,
+    ready: u32,
+    desired: u32,
+    rollout: Rollout,
+}
+
+fn count(v: Option<i32>) -> u32 {
+    u32::try_from(v.unwrap_or(0)).unwrap_or(0)
+}
+
+fn of_deployment(namespace: &str, name: &str, d: &Deployment) -> Workload {
+    let summary = deployment_summary(d);
+    let spec = d.spec.clone().unwrap_or_default();
+    Workload {
+        kind: "Deployment",
+        namespace: namespace.into(),
+        name: name.into(),
+        labels: d.metadata.labels.clone().unwrap_or_default(),
+        annotations: d.metadata.annotations.clone(),
+        selector: spec.selector.match_labels.clone().unwrap_or_default(),
+        template: spec.template,
+        ready: summary.ready_replicas,
+        desired: summary.desired,
+        rollout: rollout_state(d),
+    }
+}
+
+/// A StatefulSet or DaemonSet from the dynamic cache: its rollout state as `kubectl rollout status` reads it.
+fn of_dynamic(kind: WorkloadKind, namespace: &str, name: &str, obj: &DynamicObject) -> Option<Workload> {
+    let json = serde_json::to_value(obj).ok()?;
+    let rollout = match progress(kind, &json) {
+        Progress::Done(_) => Rollout::Complete,
+        Progress::Waiting(text) => Rollout::Progressing(text.trim_end_matches('.').to_string()),
+        Progress::Failed(text) => Rollout::Stuck(text),
+    };
+    let (kind_name, selector, template, ready, desired) = match kind {
+        WorkloadKind::StatefulSet => {
+            let set: StatefulSet = serde_json::from_value(json).ok()?;
+            let spec = set.spec.unwrap_or_default();
+            let status = set.status.unwrap_or_default();
+            let desired = count(Some(spec.replicas.unwrap_or(1)));
+            ("StatefulSet", spec.selector.match_labels, spec.template, count(status.ready_replicas), desired)
+        }
+        _ => {
+            let set: DaemonSet = serde_json::from_value(json).ok()?;
+            let spec = set.spec.unwrap_or_default();
+            let status = set.status.unwrap_or_default();
+            let desired = count(Some(status.desired_number_scheduled));
+            ("DaemonSet", spec.selector.match_labels, spec.template, count(Some(status.number_ready)), desired)
+        }
+    };
+    Some(Workload {
+        kind: kind_name,
+        namespace: namespace.into(),
+        name: name.into(),
+        labels: obj.metadata.labels.clone().unwrap_or_default(),
+        annotations: obj.metadata.annotations.clone(),
+        selector: selector.unwrap_or_default(),
+        template,
+        ready,
+        desired,
+        rollout,
+    })
+}
+
+/// The cards of every Deployment, StatefulSet and DaemonSet in the scopes that the workspace's filter lets
+/// through, by namespace and name.
+pub fn build(caches: &Caches, inputs: &Inputs) -> Vec<AppCard> {
     let mut cards = Vec::new();
-    let services: Vec<Service> = services.entries(inputs.scopes).filter_map(|(_, e)| e.object()).collect();
+    let services: Vec<Service> = caches.services.entries(inputs.scopes).filter_map(|(_, e)| e.object()).collect();
     // Pods by namespace, read back once for all cards.
     let mut pods_by_ns: BTreeMap<String, Vec<(Pod, Health)>> = BTreeMap::new();
-    for ((ns, _), entry) in pods.entries(inputs.scopes) {
+    for ((ns, _), entry) in caches.pods.entries(inputs.scopes) {
         if let Some(pod) = entry.object() {
             pods_by_ns.entry(ns.clone()).or_default().push((pod, entry.row.health));
         }
     }
-    for ((namespace, name), entry) in deployments.entries(inputs.scopes) {
-        let Some(deployment) = entry.object() else { continue };
-        let labels = deployment.metadata.labels.clone().unwrap_or_default();
-        if !inputs.filter.matches(namespace, name, &labels) {
-            continue;
-        }
-        cards.push(card(namespace, name, &deployment, &pods_by_ns, &services, inputs));
+    let mut workloads: Vec<Workload> = caches
+        .deployments
+        .entries(inputs.scopes)
+        .filter_map(|((ns, name), entry)| Some(of_deployment(ns, name, &entry.object()?)))
+        .collect();
+    for (kind, cache) in
+        [(WorkloadKind::StatefulSet, caches.statefulsets), (WorkloadKind::DaemonSet, caches.daemonsets)]
+    {
+        workloads.extend(
+            cache.entries(inputs.scopes).filter_map(|((ns, name), entry)| of_dynamic(kind, ns, name, &entry.object()?)),
+        );
     }
-    cards.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-    cards.dedup_by(|a, b| a.namespace == b.namespace && a.name == b.name);
+    for workload in workloads {
+        if inputs.filter.matches(&workload.namespace, &workload.name, &workload.labels) {
+            cards.push(card(workload, &pods_by_ns, &services, inputs));
+        }
+    }
+    cards.sort_by(|a, b| (&a.namespace, &a.name, a.kind).cmp(&(&b.namespace, &b.name, b.kind)));
+    cards.dedup_by(|a, b| a.namespace == b.namespace && a.name == b.name && a.kind == b.kind);
     cards
 }
 
 fn card(
-    namespace: &str,
-    name: &str,
-    deployment: &Deployment,
+    w: Workload,
     pods_by_ns: &BTreeMap<String, Vec<(Pod, Health)>>,
     services: &[Service],
     inputs: &Inputs,
 ) -> AppCard {
-    let summary = deployment_summary(deployment);
-    let spec = deployment.spec.clone().unwrap_or_default();
-    let selector = spec.selector.match_labels.clone().unwrap_or_default();
-    let template_labels = spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+    let namespace = w.namespace.as_str();
+    let selector = w.selector;
+    let template_labels = w.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
     let app_pods: Vec<&(Pod, Health)> = pods_by_ns
         .get(namespace)
         .map(|pods| {
@@ -116,7 +203,7 @@ fn card(
                 .collect()
         })
         .unwrap_or_default();
-    let images = spec
+    let images = w
         .template
         .spec
         .as_ref()
@@ -132,21 +219,21 @@ fn card(
         .filter_map(|svc| svc.metadata.name.clone())
         .collect();
     let binding =
-        inputs.bindings.iter().find(|b| b.namespace == namespace && b.kind == "Deployment" && b.name == name).cloned();
+        inputs.bindings.iter().find(|b| b.namespace == namespace && b.kind == w.kind && b.name == w.name).cloned();
     let repo = binding.as_ref().and_then(|b| b.repo_path.as_ref()).and_then(|p| inputs.repos.get(p)).cloned();
     let deployed = repo.as_ref().and_then(RepoState::ready).map(|status| {
         let pods: Vec<Pod> = app_pods.iter().map(|(p, _)| p.clone()).collect();
-        let running = Running::new(deployment.metadata.annotations.as_ref(), &spec.template, &pods);
+        let running = Running::new(w.annotations.as_ref(), &w.template, &pods);
         let image_repo = binding.as_ref().and_then(|b| b.image_repo.as_deref());
         compare(&running, status.head.as_ref(), None, image_repo, None)
     });
     AppCard {
-        namespace: namespace.to_string(),
-        kind: "Deployment",
-        name: name.to_string(),
-        ready: summary.ready_replicas,
-        desired: summary.desired,
-        rollout: rollout_state(deployment),
+        namespace: w.namespace.clone(),
+        kind: w.kind,
+        name: w.name,
+        ready: w.ready,
+        desired: w.desired,
+        rollout: w.rollout,
         pods: app_pods.iter().map(|(p, h)| (p.metadata.name.clone().unwrap_or_default(), *h)).collect(),
         images,
         services,
@@ -154,5 +241,85 @@ fn card(
         binding,
         repo,
         deployed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::cache::ObjectCache;
+    use crate::cluster::{Kind, WatchUpdate};
+    use serde_json::json;
+
+    fn now() -> jiff::Timestamp {
+        "2026-11-22T03:35:00Z".parse().unwrap()
+    }
+
+    fn dynamic(kind: Kind, objects: Vec<serde_json::Value>) -> ObjectCache<DynamicObject> {
+        let mut cache = ObjectCache::default();
+        let items = objects.into_iter().map(|o| serde_json::from_value(o).unwrap()).collect();
+        let update = WatchUpdate::Page { items, first: true, last: true };
+        cache.apply_with(&Scope::All, update, now(), |o, now| crate::app::kind_rows::row(kind, o, now));
+        cache
+    }
+
+    /// Shaped like what a 1.19 control plane serves for a StatefulSet mid-rollout and a settled DaemonSet.
+    fn statefulset() -> serde_json::Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "redis", "namespace": "shop", "generation": 2, "labels": {"app": "redis"}},
+            "spec": {
+                "replicas": 3, "serviceName": "redis",
+                "selector": {"matchLabels": {"app": "redis"}},
+                "template": {"metadata": {"labels": {"app": "redis"}},
+                             "spec": {"containers": [{"name": "redis", "image": "redis:6.0.9"}]}}
+            },
+            "status": {"observedGeneration": 2, "replicas": 3, "readyReplicas": 2, "currentReplicas": 2,
+                       "updatedReplicas": 1, "currentRevision": "redis-5d8", "updateRevision": "redis-7f9"}
+        })
+    }
+
+    fn daemonset() -> serde_json::Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system", "generation": 1},
+            "spec": {
+                "selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
+                "template": {"metadata": {"labels": {"k8s-app": "kube-proxy"}},
+                             "spec": {"containers": [{"name": "kube-proxy", "image": "k8s.gcr.io/kube-proxy:v1.19.0"}]}}
+            },
+            "status": {"observedGeneration": 1, "currentNumberScheduled": 3, "desiredNumberScheduled": 3,
+                       "numberAvailable": 3, "numberMisscheduled": 0, "numberReady": 3, "updatedNumberScheduled": 3}
+        })
+    }
+
+    #[test]
+    fn statefulsets_and_daemonsets_get_cards_with_their_rollout_state() {
+        let (deployments, pods, services) = (ObjectCache::default(), ObjectCache::default(), ObjectCache::default());
+        let statefulsets = dynamic(Kind::StatefulSet, vec![statefulset()]);
+        let daemonsets = dynamic(Kind::DaemonSet, vec![daemonset()]);
+        let caches = Caches {
+            deployments: &deployments,
+            statefulsets: &statefulsets,
+            daemonsets: &daemonsets,
+            pods: &pods,
+            services: &services,
+        };
+        let mut binding = AppBinding::new("ctx", "shop", "StatefulSet", "redis");
+        binding.image_repo = Some("redis".into());
+        let (filter, repos) = (Filter::default(), BTreeMap::new());
+        let bindings = [binding];
+        let inputs = Inputs { filter: &filter, scopes: &[Scope::All], bindings: &bindings, repos: &repos };
+        let cards = build(&caches, &inputs);
+        let names: Vec<(&str, &str)> = cards.iter().map(|c| (c.kind, c.name.as_str())).collect();
+        assert_eq!(names, [("DaemonSet", "kube-proxy"), ("StatefulSet", "redis")]);
+        let (proxy, redis) = (&cards[0], &cards[1]);
+        assert_eq!((proxy.ready, proxy.desired, proxy.rollout.clone()), (3, 3, Rollout::Complete));
+        assert_eq!((redis.ready, redis.desired), (2, 3));
+        assert_eq!(redis.rollout, Rollout::Progressing("Waiting for 3 pods to be ready".into()));
+        assert_eq!(redis.images, [("redis".to_string(), "redis:6.0.9".to_string())]);
+        assert_eq!(redis.selector.get("app").map(String::as_str), Some("redis"));
+        assert!(redis.binding.is_some(), "bound by kind StatefulSet");
+        assert!(proxy.binding.is_none());
     }
 }

@@ -12,6 +12,12 @@ pub enum FormPurpose {
     Bind { namespace: String, kind: String, name: String, match_row: Option<usize> },
     /// The folder to look for repositories under.
     MatchRoot,
+    /// Which containers of an app get `imagePullPolicy: Always` (`containers`: the ones it has).
+    ForcePull { namespace: String, kind: String, name: String, containers: Vec<String> },
+    /// Replicas of a StatefulSet card (a Deployment's uses the list's prompt).
+    Scale { namespace: String, kind: String, name: String, current: Option<i32> },
+    /// `CONTAINER=IMAGE` of a StatefulSet or DaemonSet card.
+    SetImage { namespace: String, kind: String, name: String },
 }
 
 #[derive(Debug, Clone)]

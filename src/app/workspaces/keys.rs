@@ -28,6 +28,7 @@ pub fn on_key(
         KeyContext::Workspaces => on_manager(state, command, effects),
         KeyContext::Apps => on_apps(state, command, effects),
         KeyContext::Matches => on_matches(state, command, effects),
+        KeyContext::Build if !global(state, command, effects) => super::build::on_command(state, command, effects),
         _ => {}
     }
 }
@@ -159,12 +160,27 @@ fn on_form_key(state: &mut State, key: KeyEvent, command: Option<Command>, effec
 
 fn save_form(state: &mut State, effects: &mut Vec<Effect>) {
     let Some(form) = state.ws.form.clone() else { return };
+    if let Some(action) = super::card_actions::form_action(&form.purpose, &form) {
+        match action {
+            Ok(action) => {
+                state.ws.form = None;
+                crate::app::actions::open_confirm(state, action, effects);
+            }
+            Err(e) => {
+                if let Some(form) = &mut state.ws.form {
+                    form.error = Some(e);
+                }
+            }
+        }
+        return;
+    }
     let result = match &form.purpose {
         FormPurpose::Workspace { id, is_default } => save_workspace(state, &form, *id, *is_default, effects),
         FormPurpose::Bind { namespace, kind, name, match_row } => {
             save_binding(state, &form, namespace, kind, name, *match_row, effects)
         }
         FormPurpose::MatchRoot => start_matching(state, &form, effects),
+        _ => Ok(()),
     };
     match result {
         Ok(()) => state.ws.form = None,
@@ -324,6 +340,9 @@ fn on_apps(state: &mut State, command: Option<Command>, effects: &mut Vec<Effect
         return;
     }
     let Some(command) = command else { return };
+    if super::card_actions::on_command(state, command, effects) {
+        return;
+    }
     let len = state.ws.cards.len();
     let Some(Screen::Apps { selected }) = &mut state.ws.screen else { return };
     let card = state.ws.cards.get(*selected).cloned();
@@ -331,6 +350,7 @@ fn on_apps(state: &mut State, command: Option<Command>, effects: &mut Vec<Effect
         Command::Down | Command::Up | Command::Top | Command::Bottom => step(selected, len, command),
         Command::Back => state.ws.screen = None,
         Command::OpenWorkspaces => open_workspaces(state, None, effects),
+        Command::Build => super::build::open(state),
         Command::Refresh => {
             super::read_repos(state, true, effects);
             state.flash("Reading the bound repos again", false);
@@ -362,8 +382,13 @@ fn open_app(state: &mut State, card: &super::AppCard) {
     state.scope = Scope::Namespace(card.namespace.clone());
     let previous = std::mem::replace(&mut state.view, ListView::new(Kind::Pod));
     state.back.push(previous);
-    state.view.app =
-        Some(AppFilter { namespace: card.namespace.clone(), name: card.name.clone(), selector: card.selector.clone() });
+    state.view.app = Some(AppFilter {
+        namespace: card.namespace.clone(),
+        name: card.name.clone(),
+        selector: card.selector.clone(),
+        kind: card.kind,
+        services: card.services.clone(),
+    });
 }
 
 /// Esc in the pod list of an app: back to the cards. `true` when it handled the key.

@@ -1,6 +1,9 @@
 //! Workspaces and app bindings, the app side: the `:ws` manager and its editor, the workspace view (one card
 //! per app), the bind screen and the en-masse match screen. The store and git are read by the runtime
 //! (`src/runtime/workspaces.rs`); answers come back as [`WsMsg`].
+pub mod app_view;
+pub mod build;
+pub mod card_actions;
 pub mod cards;
 pub mod filter;
 pub mod form;
@@ -61,13 +64,16 @@ pub struct WsState {
     /// A form over the screen: the workspace editor, the bind screen, the match root.
     pub form: Option<Form>,
     pub cards: Vec<AppCard>,
+    /// Build → push → roll out of one app, over the cards.
+    pub build: Option<build::BuildPane>,
+    pub build_seq: u64,
     /// Why the open workspace's filters cannot be applied (a stored selector that does not parse).
     pub filter_error: Option<String>,
     /// The user has dismissed or taken the first-run offer.
     pub offer_done: bool,
     /// Bumped whenever something the cards read changed, apart from the caches.
     pub version: u64,
-    cards_built_for: Option<(u64, u64, u64, u64)>,
+    cards_built_for: Option<(u64, u64, u64, u64, u64, u64)>,
 }
 
 /// What the runtime reports.
@@ -93,6 +99,19 @@ pub enum WsMsg {
     Proposals {
         root: String,
         result: Result<Vec<Proposal>, String>,
+    },
+    /// The commit of a build resolved and the container tool looked for.
+    BuildPrepared {
+        id: u64,
+        result: Result<build::Prepared, String>,
+    },
+    BuildEvent {
+        id: u64,
+        event: crate::git::pipeline::Event,
+    },
+    BuildDone {
+        id: u64,
+        result: Result<crate::git::pipeline::Delivered, crate::git::pipeline::Stopped>,
     },
 }
 
@@ -125,6 +144,31 @@ pub enum WsEffect {
         root: String,
         apps: Vec<UnboundApp>,
     },
+    /// Resolve `rev` in the bound repo and find the container tool (answered by [`WsMsg::BuildPrepared`]).
+    PrepareBuild {
+        id: u64,
+        binding: Box<AppBinding>,
+        kind: crate::action::WorkloadKind,
+        container: String,
+        rev: String,
+        branch: Option<String>,
+        ctx: crate::action::PlanCtx,
+    },
+    /// Run the pipeline, streaming [`WsMsg::BuildEvent`]s, then [`WsMsg::BuildDone`].
+    RunBuild {
+        id: u64,
+        prepared: Box<build::Prepared>,
+        token: build::BuildToken,
+    },
+    CancelBuild(build::BuildToken),
+    /// Watch a workload's rollout to its end in the build pane (after a force pull).
+    WatchRollout {
+        id: u64,
+        kind: crate::action::WorkloadKind,
+        namespace: String,
+        name: String,
+        token: build::BuildToken,
+    },
 }
 
 /// The namespaces the view watches: the workspace's allow list, else every namespace (or, when that is
@@ -150,16 +194,18 @@ pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
         state.ws = WsState { loaded_for: Some(context.clone()), ..WsState::default() };
         effects.push(Effect::Ws(WsEffect::Load { context }));
     }
+    build::take_pending(state, effects);
     if !matches!(state.ws.screen, Some(Screen::Apps { .. }) | Some(Screen::Matches { .. })) {
         return;
     }
-    for kind in [Kind::Deployment, Kind::Pod, Kind::Service] {
+    for kind in [Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet, Kind::Pod, Kind::Service] {
         for scope in scopes(state, kind) {
             if state.requested.insert((kind, scope.clone())) {
                 match kind {
                     Kind::Deployment => state.deployments.begin(&scope),
                     Kind::Pod => state.pods.begin(&scope),
-                    _ => state.services.begin(&scope),
+                    Kind::Service => state.services.begin(&scope),
+                    other => state.dynamic.entry(other).or_default().begin(&scope),
                 }
                 effects.push(Effect::Watch(kind, scope));
             }
@@ -169,7 +215,14 @@ pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
 }
 
 fn refresh_cards(state: &mut State) {
-    let stamp = (state.deployments.generation, state.pods.generation, state.services.generation, state.ws.version);
+    let stamp = (
+        state.deployments.generation,
+        state.dynamic(Kind::StatefulSet).generation,
+        state.dynamic(Kind::DaemonSet).generation,
+        state.pods.generation,
+        state.services.generation,
+        state.ws.version,
+    );
     if state.ws.cards_built_for == Some(stamp) {
         return;
     }
@@ -188,7 +241,15 @@ fn refresh_cards(state: &mut State) {
     let scopes = scopes(state, Kind::Deployment);
     let inputs =
         cards::Inputs { filter: &filter, scopes: &scopes, bindings: &state.ws.bindings, repos: &state.ws.repos };
-    state.ws.cards = cards::build(&state.deployments, &state.pods, &state.services, &inputs);
+    let caches = cards::Caches {
+        deployments: &state.deployments,
+        statefulsets: state.dynamic(Kind::StatefulSet),
+        daemonsets: state.dynamic(Kind::DaemonSet),
+        pods: &state.pods,
+        services: &state.services,
+    };
+    let cards = cards::build(&caches, &inputs);
+    state.ws.cards = cards;
     if let Some(Screen::Apps { selected }) = &mut state.ws.screen {
         *selected = (*selected).min(state.ws.cards.len().saturating_sub(1));
     }
@@ -235,6 +296,9 @@ pub fn on_msg(state: &mut State, msg: WsMsg, effects: &mut Vec<Effect>) {
         WsMsg::Saved { workspace, open: true } if workspace.context == context => {
             open_apps(state, Some(workspace), effects);
         }
+        WsMsg::BuildPrepared { id, result } => build::on_prepared(state, id, result),
+        WsMsg::BuildEvent { id, event } => build::on_event(state, id, event),
+        WsMsg::BuildDone { id, result } => build::on_done(state, id, result, effects),
         WsMsg::Repo { path, state: repo } => {
             state.ws.reading.remove(&path);
             state.ws.repos.insert(path, repo);
@@ -315,9 +379,21 @@ pub fn offer(state: &State) -> Option<String> {
     Some(format!("no workspace yet: W makes one of namespace {}", state.context.namespace))
 }
 
+/// Whether a pane opened from the screens (an action's failure, a timeline) covers them.
+pub fn covered(state: &State) -> bool {
+    state.ws.screen.is_some() && (state.pane.is_some() || state.timeline.is_some())
+}
+
 /// The key context of the open screen or form, if any.
 pub fn key_context(state: &State) -> Option<super::keymap::KeyContext> {
     use super::keymap::KeyContext;
+    // A failed action's output or a timeline opened from a card is shown over the cards until closed.
+    if covered(state) {
+        return None;
+    }
+    if state.ws.build.is_some() {
+        return Some(KeyContext::Build);
+    }
     if state.ws.form.is_some() {
         return Some(KeyContext::Form);
     }
@@ -335,9 +411,22 @@ pub struct AppFilter {
     pub namespace: String,
     pub name: String,
     pub selector: BTreeMap<String, String>,
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    pub kind: &'static str,
+    /// The Services selecting its pods, by name.
+    pub services: Vec<String>,
 }
 
 impl AppFilter {
+    /// Whether a row of a `kind` list belongs to the app: its pods and ReplicaSets by the pod selector, its
+    /// Services by name.
+    pub fn shows(&self, kind: Kind, (namespace, name): &(String, String), labels: &BTreeMap<String, String>) -> bool {
+        match kind {
+            Kind::Service => *namespace == self.namespace && self.services.contains(name),
+            _ => self.matches(namespace, labels),
+        }
+    }
+
     pub fn matches(&self, namespace: &str, labels: &BTreeMap<String, String>) -> bool {
         namespace == self.namespace && self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
     }
