@@ -2,104 +2,24 @@
 //! action from a card (with the game plan pane listing the card's actions), and the build pane while it runs,
 //! when it failed, and without a container tool; the keys that choose, run, cancel and open the timeline.
 #![allow(dead_code)]
+mod support;
+
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use k8s_openapi::List;
-use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use mosaic::app::workspaces::{Screen, WsEffect, WsMsg};
 use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
 use mosaic::cluster::{Kind, Scope, WatchState, WatchUpdate};
-use mosaic::git::{CommitInfo, RepoState, RepoStatus};
-use mosaic::store::{AppBinding, Workspace};
+use mosaic::git::RepoState;
 use mosaic::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-const PODS: &str = include_str!("fixtures/real-1.19/pods-list.json");
-const DEPLOYMENTS: &str = include_str!("fixtures/real-1.19/deployments-list.json");
-const SERVICES: &str = include_str!("fixtures/real-1.19/services-list.json");
-const CONTEXT: &str = "kind-acme";
-/// The HEAD of the repo frontend is bound to; its image tag carries the short SHA.
-const HEAD: &str = "3f2a9c1e5b7d4c2a1f0e9d8c7b6a5f4e3d2c1b0a";
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
-
-fn code(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn press(state: &mut State, keys: &str) -> Vec<Effect> {
-    keys.chars().flat_map(|c| update(state, Msg::Key(key(c)))).collect()
-}
-
-fn palette(state: &mut State, command: &str) -> Vec<Effect> {
-    let mut effects = press(state, ":");
-    effects.extend(press(state, command));
-    effects.extend(update(state, Msg::Key(code(KeyCode::Enter))));
-    effects
-}
-
-fn workspace(name: &str, default: bool, namespaces: &[&str]) -> Workspace {
-    let mut ws = Workspace::new(CONTEXT, name);
-    ws.id = Some(if default { 1 } else { 2 });
-    ws.is_default = default;
-    ws.filters.namespaces_allow = namespaces.iter().map(|n| n.to_string()).collect();
-    ws
-}
-
-fn binding(name: &str, repo: &str) -> AppBinding {
-    let mut b = AppBinding::new(CONTEXT, "acme", "Deployment", name);
-    b.repo_path = Some(PathBuf::from(repo));
-    b.image_repo = Some(format!("ghcr.io/acme/{name}"));
-    b
-}
-
-fn repo(path: &str, head: &str, changed: usize) -> RepoState {
-    let commit = CommitInfo {
-        sha: head.into(),
-        subject: "Checkout: retry the payment once".into(),
-        author: "Ada".into(),
-        time: now(),
-    };
-    RepoState::Ready(Box::new(RepoStatus {
-        path: path.into(),
-        branch: Some("main".into()),
-        head: Some(commit.clone()),
-        upstream: None,
-        changed_files: changed,
-        commits: vec![commit],
-        branches: Vec::new(),
-        remote_url: None,
-    }))
-}
-
-fn deployments() -> Vec<Deployment> {
-    let mut items = serde_json::from_str::<List<Deployment>>(DEPLOYMENTS).expect("deployments parse").items;
-    for d in &mut items {
-        let name = d.metadata.name.clone().unwrap_or_default();
-        let container = &mut d.spec.as_mut().unwrap().template.spec.as_mut().unwrap().containers[0];
-        match name.as_str() {
-            // Built from HEAD: the tag carries its short SHA.
-            "frontend" => container.image = Some(format!("ghcr.io/acme/frontend:{}", &HEAD[..7])),
-            // Rolled out by mosaic from an older commit.
-            "orders" => {
-                let annotations = d.metadata.annotations.get_or_insert_with(Default::default);
-                annotations.insert("mosaic.dev/commit-sha".into(), "9d8c7b6a5f4e3d2c1b0a3f2a9c1e5b7d4c2a1f0e".into());
-            }
-            _ => {}
-        }
-    }
-    items
-}
+use support::screen::now;
+use support::workspaces::*;
 
 /// The acme namespace served, its workspaces and bindings read, and `:apps` open on the default workspace.
 fn apps_state(width: u16, height: u16) -> State {

@@ -9,3 +9,4 @@ pub mod plans;
 pub mod pty;
 pub mod screen;
 pub mod session;
+pub mod workspaces;
