@@ -7,86 +7,13 @@ mod support;
 use std::path::PathBuf;
 
 use crossterm::event::KeyCode;
-use k8s_openapi::List;
-use k8s_openapi::api::core::v1::{Pod, Service};
 use mosaic::app::workspaces::{Screen, WsEffect, WsMsg};
-use mosaic::app::{ContextInfo, Data, Effect, Msg, State, update};
-use mosaic::cluster::{Kind, Scope, WatchState, WatchUpdate};
+use mosaic::app::{Effect, Msg, State, update};
+use mosaic::cluster::Kind;
 use mosaic::git::RepoState;
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 
-use support::screen::now;
+use support::screen::{draw, text};
 use support::workspaces::*;
-
-/// The acme namespace served, its workspaces and bindings read, and `:apps` open on the default workspace.
-fn apps_state(width: u16, height: u16) -> State {
-    let info = ContextInfo {
-        context: CONTEXT.into(),
-        user: "dev".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.19.0".into(),
-        namespace: "acme".into(),
-        contexts: vec![CONTEXT.into()],
-        demo: false,
-        readonly: false,
-    };
-    let scope = Scope::Namespace("acme".into());
-    let mut s = State::new(info, scope.clone(), now());
-    update(&mut s, Msg::Resize(width, height));
-    let workspaces = vec![workspace("acme", true, &["acme"]), workspace("payments", false, &["acme"])];
-    update(&mut s, Msg::Ws(WsMsg::Workspaces { context: CONTEXT.into(), result: Ok(workspaces) }));
-    let bindings = vec![binding("frontend", "/src/acme/frontend"), binding("orders", "/src/acme/orders"), {
-        binding("billing", "/src/old/billing")
-    }];
-    update(&mut s, Msg::Ws(WsMsg::Bindings { context: CONTEXT.into(), result: Ok(bindings) }));
-    let effects = palette(&mut s, "apps");
-    // The pod list already watches pods; the view adds deployments and services.
-    for kind in [Kind::Deployment, Kind::Service] {
-        assert!(effects.contains(&Effect::Watch(kind, scope.clone())), "the view watches {kind}: {effects:?}");
-    }
-    assert!(s.requested.contains(&(Kind::Pod, scope.clone())));
-    let reads: Vec<&Effect> = effects.iter().filter(|e| matches!(e, Effect::Ws(WsEffect::ReadRepo(_)))).collect();
-    assert_eq!(reads.len(), 3, "each bound repo is read: {effects:?}");
-    let epoch = s.epoch;
-    let pods = serde_json::from_str::<List<Pod>>(PODS).expect("pods parse").items;
-    let services = serde_json::from_str::<List<Service>>(SERVICES).expect("services parse").items;
-    for data in [
-        Data::Deployments(WatchUpdate::Page { items: deployments(), first: true, last: true }),
-        Data::Pods(WatchUpdate::Page { items: pods, first: true, last: true }),
-        Data::Services(WatchUpdate::Page { items: services, first: true, last: true }),
-        Data::Deployments(WatchUpdate::State(WatchState::Live)),
-    ] {
-        update(&mut s, Msg::Data { epoch, scope: scope.clone(), data });
-    }
-    let repos = [
-        ("/src/acme/frontend", repo("/src/acme/frontend", HEAD, 0)),
-        ("/src/acme/orders", repo("/src/acme/orders", HEAD, 2)),
-        ("/src/old/billing", RepoState::Missing { path: "/src/old/billing".into() }),
-    ];
-    for (path, state) in repos {
-        update(&mut s, Msg::Ws(WsMsg::Repo { path: path.into(), state }));
-    }
-    s
-}
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::render(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 use mosaic::action::{Action, WorkloadKind};
 use mosaic::app::Mode;
