@@ -1,103 +1,50 @@
 //! Tier 3: the node and CronJob keys, and describe/YAML from any list, through the app loop (the same update
 //! function and runtime as the binary) against the simulated demo cluster. Each key is checked by the exact
 //! requests the server received; a Secret list and its describe are checked for leaked values.
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::action::Action;
 use mosaic::app::state::Check;
-use mosaic::app::{Effect, Mode, Msg, State, update};
-use mosaic::cluster::{ConnectOptions, Kind, Scope, WatchState, connect, kubeconfig, resources};
-use mosaic::runtime::Runtime;
+use mosaic::app::{Effect, Mode, Msg, State};
+use mosaic::cluster::{Kind, resources};
 use mosaic::sim::{Flavour, RecordedRequest, Scenario, SimHandle, SimOptions, SimServer};
-use mosaic::store::StoreHandle;
-use mosaic::ui::{self, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::UnboundedReceiver;
-
-struct Headless {
-    state: State,
-    runtime: Runtime,
-    rx: UnboundedReceiver<Msg>,
-    store: StoreHandle,
-    effects: Vec<Effect>,
-    _dir: tempfile::TempDir,
-}
+use support::headless::{Headless, synced};
+use support::screen::{paint, text};
 
 async fn sim(flavour: Flavour) -> SimHandle {
     let opts = SimOptions { flavour, pod_removal_delay: Duration::from_secs(60), ..SimOptions::default() };
     SimServer::start(Scenario::demo(), opts).await.expect("sim starts")
 }
 
+/// mosaic as admin in shop on `sim`, on a 120x40 screen.
 async fn open(sim: &SimHandle) -> Headless {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path, "admin", "shop").expect("kubeconfig");
-    let target =
-        kubeconfig::resolve(&ConnectOptions { kubeconfig: Some(path), ..Default::default() }).expect("context");
-    let session = connect(target).await.expect("connects");
-    let store = mosaic::store::in_memory();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let runtime = Runtime::new(session.clone(), tx, false).with_transcript(store.clone(), "session-1".into());
-    let info = runtime.info(&session);
-    let scope = Scope::Namespace(info.namespace.clone());
-    let state = State::new(info, scope, jiff::Timestamp::now());
-    let mut ui = Headless { state, runtime, rx, store, effects: Vec::new(), _dir: dir };
+    let mut ui = Headless::open(sim, "admin", "shop", false).await;
     ui.send(Msg::Resize(120, 40));
-    ui.send(Msg::Tick);
     ui
 }
 
-impl Headless {
-    fn send(&mut self, msg: Msg) {
-        for effect in update(&mut self.state, msg) {
-            self.effects.push(effect.clone());
-            // The clipboard is the terminal's: the effect is checked, not written to this test's stdout.
-            if !matches!(effect, Effect::Copy(_)) {
-                self.runtime.execute(effect);
-            }
-        }
-    }
+/// The steps these tests repeat: open a list on one object, run an action key through its confirmation, and
+/// read the screen.
+trait KindOps {
+    async fn select(&mut self, word: &str, name: &str);
+    async fn confirm(&mut self, key: char) -> String;
+    fn screen(&self) -> String;
+}
 
-    fn key(&mut self, c: char) {
-        self.send(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-    }
-
-    fn enter(&mut self) {
-        self.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    }
-
-    async fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.state) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(msg)) => self.send(msg),
-                _ => panic!(
-                    "timed out waiting for {what}; mode {:?}, flash {:?}, view {:?} {:?} {:?}",
-                    self.state.mode,
-                    self.state.flash,
-                    self.state.view.kind,
-                    self.state.view_states(),
-                    self.state.index.keys
-                ),
-            }
-        }
-    }
-
+impl KindOps for Headless {
     /// `:WORD`, wait for the list, then put the cursor on `name`.
     async fn select(&mut self, word: &str, name: &str) {
-        self.key(':');
+        self.press(':');
         for c in word.chars() {
-            self.key(c);
+            self.press(c);
         }
         self.enter();
         self.until(&format!("the {word} list with {name}"), |s| {
-            s.view_synced()
-                && s.view_states().iter().all(|(_, st)| *st == WatchState::Live)
-                && s.index.keys.iter().any(|(_, n)| n == name)
+            synced(s) && s.index.keys.iter().any(|(_, n)| n == name)
         })
         .await;
         let position = self.state.index.keys.iter().position(|(_, n)| n == name).expect("listed");
@@ -106,12 +53,12 @@ impl Headless {
 
     /// Press an action key, wait for the server's yes, run it with `y`, and wait for its outcome.
     async fn confirm(&mut self, key: char) -> String {
-        self.key(key);
+        self.press(key);
         self.until("the confirmation, allowed", |s| matches!(&s.mode, Mode::Confirm(c) if c.check == Check::Allowed))
             .await;
         let Mode::Confirm(confirm) = &self.state.mode else { unreachable!() };
         let command = confirm.plan.command.clone();
-        self.key('y');
+        self.press('y');
         self.until("the outcome", |s| matches!(s.mode, Mode::Normal) && s.flash.is_some()).await;
         let flash = self.state.flash.clone().expect("flash");
         assert!(!flash.error, "{command}: {}", flash.text);
@@ -119,10 +66,7 @@ impl Headless {
     }
 
     fn screen(&self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-        terminal.draw(|f| ui::render(f, &self.state, &Theme::default())).expect("draw");
-        let buffer = terminal.backend().buffer().clone();
-        (0..40).map(|y| (0..120).map(|x| buffer[(x, y)].symbol()).collect::<String>() + "\n").collect()
+        text(&paint(&self.state, 120, 40))
     }
 }
 
@@ -159,7 +103,7 @@ async fn node_keys_cordon_uncordon_and_drain_with_the_exact_requests() {
 
     // Drain: the pods of the node are listed first, by field selector, across namespaces.
     sim.reset_counts();
-    ui.key('D');
+    ui.press('D');
     ui.until("the drain confirmation", |s| matches!(&s.mode, Mode::Confirm(c) if c.check == Check::Allowed)).await;
     let list = sim.requests().into_iter().find(|r| r.method == "GET" && r.path == "/api/v1/pods").expect("pod list");
     assert_eq!(list.query.get("fieldSelector").map(String::as_str), Some("spec.nodeName=node-b"));
@@ -174,7 +118,7 @@ async fn node_keys_cordon_uncordon_and_drain_with_the_exact_requests() {
     let screen = ui.screen();
     assert!(screen.contains("Leaves 1 pod(s) running:"), "{screen}");
     sim.reset_counts();
-    ui.key('y');
+    ui.press('y');
     ui.until("the drain's outcome", |s| matches!(s.mode, Mode::Normal) && s.flash.is_some()).await;
     let sent = changes(&sim);
     assert_eq!(shape(&sent[0]).1, "/api/v1/nodes/node-b", "cordoned first");
@@ -230,13 +174,13 @@ async fn describe_and_yaml_name_the_served_version_and_discovered_kinds() {
     let cronjobs = ui.state.kinds.served().iter().find(|s| s.kind == Kind::CronJob).expect("CronJobs discovered");
     assert_eq!(resources::get(cronjobs.resource).api_version(), "batch/v1beta1", "as kubectl api-resources shows");
     sim.reset_counts();
-    ui.key('d');
+    ui.press('d');
     ui.until("the describe pane", |s| s.object_pane.as_ref().is_some_and(|p| !p.loading)).await;
     let gets: Vec<String> = sim.requests().into_iter().filter(|r| r.method == "GET").map(|r| r.path).collect();
     assert!(gets.contains(&"/apis/batch/v1beta1/namespaces/shop/cronjobs/nightly-report".to_string()), "{gets:?}");
     let pane = ui.state.object_pane.as_ref().expect("pane");
     assert!(pane.lines.iter().any(|l| l.starts_with("Name:") && l.contains("nightly-report")), "{:?}", pane.lines);
-    ui.key('q');
+    ui.press('q');
     // Suspend and trigger too.
     sim.reset_counts();
     ui.confirm('s').await;
@@ -264,13 +208,13 @@ async fn describe_and_yaml_name_the_served_version_and_discovered_kinds() {
         ui.select(word, name).await;
         for key in ['d', 'y'] {
             sim.reset_counts();
-            ui.key(key);
+            ui.press(key);
             ui.until("the pane", |s| s.object_pane.as_ref().is_some_and(|p| !p.loading)).await;
             let gets: Vec<String> = sim.requests().into_iter().filter(|r| r.method == "GET").map(|r| r.path).collect();
             assert!(gets.contains(&path.to_string()), "{word} {key}: {gets:?}");
             let pane = ui.state.object_pane.as_ref().expect("pane");
             assert!(pane.lines.iter().any(|l| l.contains(name)), "{word} {key}: {:?}", pane.lines);
-            ui.key('q');
+            ui.press('q');
         }
     }
 
@@ -279,7 +223,7 @@ async fn describe_and_yaml_name_the_served_version_and_discovered_kinds() {
     sim.reset_counts();
     ui.send(Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)));
     ui.until("the confirmation, allowed", |s| matches!(&s.mode, Mode::Confirm(c) if c.check == Check::Allowed)).await;
-    ui.key('y');
+    ui.press('y');
     ui.until("the outcome", |s| matches!(s.mode, Mode::Normal) && s.flash.is_some()).await;
     let sent = changes(&sim);
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -306,31 +250,31 @@ async fn a_secret_list_and_its_describe_never_show_a_value_until_one_is_revealed
     let list = ui.screen();
     assert!(list.contains("cart-redis") && list.contains("Opaque"), "{list}");
     assert_clean(&list, "the list");
-    ui.key('p');
+    ui.press('p');
     assert_clean(&ui.screen(), "the list with its game plan");
-    ui.key('c');
-    ui.key('p');
+    ui.press('c');
+    ui.press('p');
 
-    ui.key('d');
+    ui.press('d');
     ui.until("the describe pane", |s| s.object_pane.as_ref().is_some_and(|p| !p.loading)).await;
     let describe = ui.screen();
     assert!(describe.contains("password:  •••••• (13 bytes)"), "{describe}");
     assert_clean(&describe, "describe");
-    ui.key('c');
-    ui.key('q');
-    ui.key('y');
+    ui.press('c');
+    ui.press('q');
+    ui.press('y');
     ui.until("the YAML pane", |s| s.object_pane.as_ref().is_some_and(|p| !p.loading)).await;
     assert_clean(&ui.screen(), "the YAML");
 
     // Revealing one key shows that value only, decoded.
-    ui.key('v');
+    ui.press('v');
     ui.enter();
     let revealed = ui.screen();
     assert!(revealed.contains("password (revealed, v hides it): hunter2-xyzzy"), "{revealed}");
     assert!(!revealed.contains("tok-123456789"), "only the chosen key");
-    ui.key('v');
+    ui.press('v');
     assert_clean(&ui.screen(), "the pane after hiding");
-    ui.key('q');
+    ui.press('q');
 
     // Nothing in what was copied, the transcript, or what a log line could print (effects and state as Debug).
     let copied: Vec<&String> = ui

@@ -48,12 +48,24 @@ impl Headless {
     pub fn send(&mut self, msg: Msg) {
         for effect in update(&mut self.state, msg) {
             self.effects.push(effect.clone());
-            self.runtime.execute(effect);
+            // The clipboard is the terminal's: the effect is checked, not written to the test's stdout.
+            if !matches!(effect, Effect::Copy(_)) {
+                self.runtime.execute(effect);
+            }
         }
     }
 
     pub fn key(&mut self, code: KeyCode) {
         self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    /// A printable key.
+    pub fn press(&mut self, c: char) {
+        self.key(KeyCode::Char(c));
+    }
+
+    pub fn enter(&mut self) {
+        self.key(KeyCode::Enter);
     }
 
     pub fn ctrl(&mut self, c: char) {
@@ -74,10 +86,13 @@ impl Headless {
             match tokio::time::timeout(left, self.rx.recv()).await {
                 Ok(Some(msg)) => self.send(msg),
                 _ => panic!(
-                    "timed out waiting for {what}; mode {:?}, flash {:?}, editor {:?}",
+                    "timed out waiting for {what}; mode {:?}, flash {:?}, editor {:?}, view {:?} {:?} {:?}",
                     self.state.mode,
                     self.state.flash,
-                    self.state.editor.as_ref().map(|e| (&e.phase, &e.message))
+                    self.state.editor.as_ref().map(|e| (&e.phase, &e.message)),
+                    self.state.view.kind,
+                    self.state.view_states(),
+                    self.state.index.keys
                 ),
             }
         }
