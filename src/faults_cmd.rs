@@ -35,15 +35,18 @@ pub const NAMESPACED: &[&str] = &[
 
 /// The kubectl lines that list what the fault list checks: the game plan of `:faults`.
 pub fn plan_lines(context: &str, namespace: Option<&str>) -> Vec<String> {
-    let quote = |s: &str| shlex::try_quote(s).map(|q| q.into_owned()).unwrap_or_default();
-    let scope = match namespace {
-        Some(ns) => format!("-n {}", quote(ns)),
-        None => "-A".to_string(),
-    };
     // Short names keep the line readable; EndpointSlices are only read when Endpoints may not be.
     let kinds = "pods,deploy,sts,ds,jobs,cronjobs,svc,endpoints,ingress,pvc,events";
-    let context = quote(context);
-    vec![format!("kubectl get {kinds} {scope} --context {context}"), format!("kubectl get nodes --context {context}")]
+    let mut get: Vec<String> = vec!["kubectl".into(), "get".into(), kinds.into()];
+    match namespace {
+        Some(ns) => get.extend(["-n".into(), ns.into()]),
+        None => get.push("-A".into()),
+    }
+    let context = ["--context".to_string(), context.to_string()];
+    get.extend(context.clone());
+    let nodes: Vec<String> = ["kubectl", "get", "nodes"].map(String::from).into_iter().chain(context).collect();
+    // Quoted as every game-plan line is.
+    vec![crate::action::shell_line(&get), crate::action::shell_line(&nodes)]
 }
 
 /// What the lists gave: the resources read, and those that could not be.
