@@ -1,7 +1,7 @@
 //! Tier 3: both faces of every `Action` against the simulated cluster. For each variant, a snapshot of its
 //! kubectl line and the exact request `execute` sends, and the change seen afterwards; then the gate
 //! (read-only mode, RBAC), the error mapping, and a property test that the shell line parses back to argv.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

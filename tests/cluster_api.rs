@@ -1,6 +1,6 @@
 //! Tier 3: the cluster layer and the app loop against the simulated API server, headless. The same update
 //! function and runtime as the binary; only the terminal is missing.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! `mosaic diagnose` as a script runs it: the real binary against the simulated demo shop. Its exit codes on a
 //! healthy, a broken and a half-readable Service, and its JSON checked against the schema in
 //! `docs/json/diagnose.md`: every documented field present with its type, and no field left undocumented.
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

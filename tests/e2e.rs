@@ -3,7 +3,7 @@
 //! Each test serves its own simulated cluster in-process (port 0) and runs the binary cargo built, so tests run
 //! in parallel. Every wait re-reads the parsed screen after each complete frame, never a fixed sleep; a failed
 //! wait prints the whole screen.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

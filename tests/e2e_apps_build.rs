@@ -2,7 +2,7 @@
 //! shop, with a fake `docker` on its PATH. The user binds an app to a git repository made here, annotates it
 //! with HEAD (the card then says the commit is deployed), and builds HEAD from the card: the pane shows each
 //! stage finishing, and the Deployment runs the image tagged with HEAD's short SHA.
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Tier 4: the YAML editor in the real binary, in a pseudo-terminal, on `mosaic demo`: edit a deployment's
 //! replicas, see the server's dry-run diff, apply it, and see the list change.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

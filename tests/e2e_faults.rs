@@ -1,6 +1,6 @@
 //! Tier 4: the fault list in the real binary, in a pseudo-terminal: `mosaic demo`, `:faults`, open the crashing
 //! pod's explanation and read its verdict; Enter on a Service opens the services list.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Tier 4: the HTTP sender in the real binary against the served demo: `H` on the storefront Service, a GET
 //! of /healthz sent from a probe pod, its status on screen, the probe pod gone, and the request in the history.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Tier 4: node and CronJob operations in the real binary, in a pseudo-terminal, on `mosaic demo`: cordon a node
 //! and see it SchedulingDisabled, uncordon it; drain one and read the pods the confirmation names; trigger a Job
 //! from a CronJob and see it in `:jobs`.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

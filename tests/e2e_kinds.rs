@@ -1,6 +1,6 @@
 //! Tier 4: browsing kinds in the real binary against the demo cluster: `:netpol`, `:pvc`, a CRD, and drilling
 //! from a deployment down to a container's logs.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Tier 4 for the interactive shell: the real binary in a pseudo-terminal lends the terminal to a shell in a pod
 //! (`S`), and takes it back when the shell exits. Keys typed in the shell go to the shell, never to the UI.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

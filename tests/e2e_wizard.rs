@@ -1,6 +1,6 @@
 //! Tier 4 for the network wizard: `mosaic demo` in a pseudo-terminal, `:svc`, the broken Service, `w`, and the
 //! diagnosis read off the screen.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Tier 4 for workspaces: the real binary in a pseudo-terminal, on the demo shop. The user makes a workspace
 //! with `:ws`, binds two apps to a git repository made here with git2, and reads on their cards whether the
 //! repo's HEAD is what runs: one app's image tag carries HEAD's short SHA, the other's an older commit's.
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

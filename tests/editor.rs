@@ -1,7 +1,7 @@
 //! The YAML editor through the app loop, headless: the same update function and runtime as the binary against
 //! the simulated demo cluster. An edit round trip (a parse error with its position, a dry-run diff, the exact
 //! PUT), a conflict and its reload, and a Secret edited without a value ever reaching the screen or SQLite.
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

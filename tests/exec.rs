@@ -1,7 +1,7 @@
 //! Exec, shells and port-forwards through the app loop, headless: the same update function and runtime as the
 //! binary against the simulated cluster, keys in and state out. Only the terminal is missing, so a shell is
 //! refused or handed back here; its terminal-independent pump is tested in `tests/actions.rs`.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Tier 3: `mosaic explain` against the simulated API server: the app report, the event recorder (an event
 //! deleted from the cluster still shows, marked recorded), and the JSON output checked against the schema in
 //! `docs/json/explain.md`.
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

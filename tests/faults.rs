@@ -1,7 +1,7 @@
 //! Tier 3: the fault list's fetcher against the simulated demo cluster (one LIST per kind; forbidden kinds are
 //! "could not check", not errors), and `mosaic faults -o json` checked against the schema in
 //! `docs/json/faults.md`, both ways: every documented field is there with its type, and nothing else is.
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;

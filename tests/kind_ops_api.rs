@@ -1,7 +1,7 @@
 //! Tier 3: the node and CronJob keys, and describe/YAML from any list, through the app loop (the same update
 //! function and runtime as the binary) against the simulated demo cluster. Each key is checked by the exact
 //! requests the server received; a Secret list and its describe are checked for leaked values.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Any kind against the simulated server: discovery finds the built-in kinds and a CRD, the CRD's Table carries
 //! its printer columns, and the app lists it (and a typed kind, and a drilled-down list) headless.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! sends), render snapshots of the pane, and the app loop headless against the simulated demo cluster —
 //! following live lines, the previous instance of a crash-looping pod, containers that have not started, RBAC,
 //! and a stream that ends.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Tier 3: the operations on kinds against the simulated demo cluster — edit (replace), delete, cordon and
 //! uncordon, drain, suspend/resume and trigger a CronJob. For each, the kubectl line and the exact requests;
 //! then read-only refusal and RBAC refusal for the dev user with the can-i line.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

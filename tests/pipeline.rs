@@ -2,7 +2,7 @@
 //! records its argv and working folder. Every stage's command is checked, then the Deployment as patched
 //! (image and commit annotations), the rollout, and the stops: no tool, read-only, a failed build, cancel.
 //! Also both faces of the commit actions (AnnotateCommit, ForcePull).
-mod support;
+use crate::support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

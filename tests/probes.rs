@@ -1,7 +1,7 @@
 //! Tier 3: probe pods and the HTTP sender against the simulated demo cluster, whose kubelet runs a probe
 //! pod's curl against the simulated apps. The exact pod created; its deletion on success, on failure, on
 //! cancel and on exit; leftovers of a crashed run; RBAC; and what the probe finds on the demo's Services.
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

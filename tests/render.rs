@@ -1,6 +1,6 @@
 //! Tier 2: render snapshots of the pod list on a TestBackend, at 80x24 and 120x40, and its forbidden and
 //! reconnecting states. Colours carry meaning in the status column, so those are snapshotted too.
-mod support;
+use crate::support;
 
 use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Pod;

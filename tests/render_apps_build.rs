@@ -2,7 +2,7 @@
 //! action from a card (with the game plan pane listing the card's actions), and the build pane while it runs,
 //! when it failed, and without a container tool; the keys that choose, run, cancel and open the timeline.
 #![allow(dead_code)]
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! Tier 2: the YAML view (highlighted, searched), describe with events, the editor, and a Secret in each of
 //! them: no value on screen unless one key was revealed.
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::action::{Action, ObjectRef, Outcome};

@@ -1,7 +1,7 @@
 //! Tier 2: render snapshots of the `:faults` list at 80x24 and 120x40, on the acme fixture cluster (a real
 //! v1.19 control plane's objects): the ranked rows, the severity colours, the selected verdict, the game plan
 //! and what could not be checked.
-mod support;
+use crate::support;
 
 use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Node;

@@ -1,6 +1,6 @@
 //! Tier 2: the HTTP sender (`H`) on a TestBackend: the form aimed at the selected pod, the exact request it
 //! asks the runtime to send, the answer pane, and the history with its replay.
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::List;

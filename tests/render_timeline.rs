@@ -1,7 +1,7 @@
 //! Tier 2: the timeline pane (`t`) on a TestBackend at 80x24 and 120x40, for the crash-looping fixture pod and
 //! for its Deployment: the verdict on top in its severity's colour, wrapped entries, the selected entry's
 //! next step, kubectl and docs; and its keys (move, copy the selected kubectl, close).
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::List;

@@ -1,7 +1,7 @@
 //! Tier 2 for the network wizard pane: snapshots of each state (loading, the port chooser, the steps with the
 //! failing one selected, the diagnosis) at 80x24 and 120x40, driven through `update` with the real keys, and
 //! the verdict badges' colours.
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::core::v1::Service;

@@ -1,7 +1,7 @@
 //! Tier 2: render snapshots of the workspace screens (the `:ws` manager and editor, the workspace view's
 //! cards, the bind screen, the match screen) at 80x24 and 120x40, on the real 1.19 fixtures; and the keys
 //! that move between them.
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::app::workspaces::{Screen, WsEffect, WsMsg};

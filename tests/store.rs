@@ -402,7 +402,7 @@ async fn a_read_only_database_recalls_commands_but_refuses_new_ones() {
 /// The other process of the tests below: this same test binary, run for [`child_process`] only.
 fn spawn_child(role: &str, dir: &Path) -> std::process::Child {
     std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["child_process", "--exact", "--nocapture", "--test-threads=1"])
+        .args(["store::child_process", "--exact", "--nocapture", "--test-threads=1"])
         .env("MOSAIC_STORE_CHILD", role)
         .env("MOSAIC_STORE_DIR", dir)
         .stdout(std::process::Stdio::null())

@@ -2,7 +2,7 @@
 //! The whole wizard from a key on a row to the diagnosis, as admin and as dev (who may not read some kinds and
 //! gets could-not-check steps, not failures), from a Deployment, through the port chooser, a re-run after a
 //! fix, and the v1beta1 EndpointSlices of an older server.
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -167,8 +167,9 @@ pub fn compare(
     let containers = own_containers(running, image_repo);
     let mut notes = Vec::new();
 
+    let known: Vec<&str> = head.into_iter().chain(branch.map(|(_, tip)| tip)).map(|c| c.sha.as_str()).collect();
     let from_tag = containers.iter().find_map(|c| {
-        let sha = ImageRef::parse(&c.image).tag_sha()?;
+        let sha = ImageRef::parse(&c.image).tag_sha_among(&known)?;
         Some((sha, Evidence::ImageTag { container: c.name.clone(), image: c.image.clone() }))
     });
     let annotated = running.annotations.get(COMMIT_SHA).filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_string());
@@ -359,6 +360,16 @@ mod tests {
         assert!(d.notes[0].contains("annotation says 1b2c3d4"), "{:?}", d.notes);
         assert_eq!(d.headline(), "commit deployed: yes");
         assert!(d.stale.is_empty(), "a SHA tag is immutable");
+    }
+
+    #[test]
+    fn a_short_sha_of_digits_only_answers_when_it_is_heads() {
+        let head = "1919189e2f0c4d6a8b1c3e5f7a9b0c2d4e6f8a0b";
+        let r = running(Some("ghcr.io/acme/billing:1919189"), &[]);
+        let d = compare(&r, Some(&commit(head)), None, Some("ghcr.io/acme/billing"), None);
+        assert_eq!((d.head, d.running_sha.as_deref()), (Answer::Yes, Some("1919189")));
+        let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), None);
+        assert_eq!(d.head, Answer::Unknown, "seven digits that name no known commit may be a build number");
     }
 
     #[test]

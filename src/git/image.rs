@@ -34,6 +34,17 @@ impl ImageRef {
         self.tag.as_deref().and_then(sha_in_tag)
     }
 
+    /// [`Self::tag_sha`], or else a part of 7 to 40 digits only that one of the `known` full SHAs starts
+    /// with: one short SHA in 16 or so has no letter, and a tag equal to HEAD's short SHA is not a date.
+    pub fn tag_sha_among(&self, known: &[&str]) -> Option<String> {
+        self.tag_sha().or_else(|| {
+            self.tag.as_deref()?.split(['-', '_', '.']).find_map(|part| {
+                let digits = part.len() >= 7 && part.len() <= 40 && part.chars().all(|c| c.is_ascii_digit());
+                (digits && known.iter().any(|sha| same_commit(part, sha))).then(|| part.to_string())
+            })
+        })
+    }
+
     /// A tag that may point at another image tomorrow: none, `latest`, a branch name… Pinned by digest, a
     /// SHA or a version number (`1.2.3`, `v2`) is not.
     pub fn is_mutable(&self) -> bool {
@@ -96,6 +107,16 @@ mod tests {
         assert_eq!(sha_in_tag("20240101"), None);
         assert_eq!(sha_in_tag("latest"), None);
         assert_eq!(sha_in_tag("deadbe"), None, "six hex digits are too few");
+    }
+
+    #[test]
+    fn an_all_digit_short_sha_counts_when_it_names_a_known_commit() {
+        let head = "1919189e2f0c4d6a8b1c3e5f7a9b0c2d4e6f8a0b";
+        let image = ImageRef::parse("ghcr.io/acme/web:1919189");
+        assert_eq!(image.tag_sha(), None, "alone, seven digits could be a build number");
+        assert_eq!(image.tag_sha_among(&[head]), Some("1919189".into()));
+        assert_eq!(ImageRef::parse("web:20240101").tag_sha_among(&[head]), None, "a date names no known commit");
+        assert_eq!(ImageRef::parse("web:main-3f2a9c1").tag_sha_among(&[]), Some("3f2a9c1".into()));
     }
 
     #[test]
