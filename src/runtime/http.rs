@@ -55,11 +55,12 @@ impl Runtime {
                             tracing::warn!("could not record the request in the history: {e}");
                         }
                     }
-                    let _ = tx.send(Msg::Http(HttpMsg::Answer(result.map_err(|e| e.to_string()))));
+                    // The history first: once the answer shows, Ctrl-r must already list this request.
                     if let Some((store, _)) = store {
                         let history = store.http_history(&context, &namespace, &app).await.unwrap_or_default();
                         let _ = tx.send(Msg::Http(HttpMsg::History(history)));
                     }
+                    let _ = tx.send(Msg::Http(HttpMsg::Answer(result.map_err(|e| e.to_string()))));
                 });
             }
         }
