@@ -154,3 +154,65 @@ fn api_resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiReso
         plural: plural.into(),
     }
 }
+
+/// The one namespaced object an action acts on, as the transcript records it for the app's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionTarget {
+    pub namespace: String,
+    /// kubectl's lowercase noun: `deployment`, `pod`, `service`, `cronjob`.
+    pub kind: String,
+    pub name: String,
+}
+
+impl ActionTarget {
+    fn new(namespace: &str, kind: &str, name: &str) -> Option<ActionTarget> {
+        Some(ActionTarget { namespace: namespace.into(), kind: kind.into(), name: name.into() })
+    }
+
+    /// The app it is part of when it is not a pod: the object itself (`deployment/checkout`, `service/checkout`).
+    /// A pod's app is its owner, which only the pod itself can tell.
+    pub fn own_app(&self) -> Option<String> {
+        (self.kind != "pod").then(|| format!("{}/{}", self.kind, self.name))
+    }
+}
+
+impl super::Action {
+    /// What it acts on, for the app's history. Reads (describe, YAML, lists, logs) act on nothing; nodes belong to
+    /// no app; the HTTP sender's request names only a URL (its caller knows the row it was sent from).
+    pub fn target(&self) -> Option<ActionTarget> {
+        use super::Action as A;
+        match self {
+            A::Scale { kind, namespace, name, .. } => {
+                ActionTarget::new(namespace, WorkloadKind::from(*kind).noun(), name)
+            }
+            A::RolloutRestart { kind, namespace, name }
+            | A::SetImage { kind, namespace, name, .. }
+            | A::AnnotateCommit { kind, namespace, name, .. }
+            | A::ForcePull { kind, namespace, name, .. } => ActionTarget::new(namespace, kind.noun(), name),
+            A::Rollback { namespace, name, .. } => ActionTarget::new(namespace, "deployment", name),
+            A::DeletePod { namespace, name, .. } => ActionTarget::new(namespace, "pod", name),
+            A::Edit { target, .. } | A::Delete { target } => {
+                ActionTarget::new(target.namespace.as_deref()?, &target.kind.to_lowercase(), &target.name)
+            }
+            A::SuspendCronJob { namespace, name, .. } => ActionTarget::new(namespace, "cronjob", name),
+            A::TriggerCronJob { namespace, cronjob, .. } => ActionTarget::new(namespace, "cronjob", cronjob),
+            A::Exec { namespace, pod, .. } | A::Shell { namespace, pod, .. } => {
+                ActionTarget::new(namespace, "pod", pod)
+            }
+            A::PortForward { namespace, target: super::ForwardTarget::Pod(pod), .. } => {
+                ActionTarget::new(namespace, "pod", pod)
+            }
+            A::PortForward { namespace, target: super::ForwardTarget::Service(service), .. } => {
+                ActionTarget::new(namespace, "service", service)
+            }
+            A::Probe { service, pod, .. } => ActionTarget::new(&pod.namespace, "service", service),
+            A::Cordon { .. }
+            | A::Drain { .. }
+            | A::Describe { .. }
+            | A::Yaml { .. }
+            | A::List { .. }
+            | A::Logs { .. }
+            | A::SendHttp { .. } => None,
+        }
+    }
+}

@@ -46,6 +46,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The header's view line while a workspace screen is open.
 pub fn header_title(state: &State) -> Option<String> {
+    if let Some(history) = &state.ws.history {
+        return Some(format!(
+            " History of app {} ({}) · {} entries · Tab pods",
+            history.name,
+            history.namespace,
+            history.loaded().len()
+        ));
+    }
     Some(match state.ws.screen.as_ref()? {
         Screen::Manager { .. } => " Workspaces".to_string(),
         Screen::Apps { .. } => match &state.ws.open {
