@@ -216,3 +216,37 @@ impl super::Action {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Action, ForwardTarget};
+    use super::*;
+
+    #[test]
+    fn an_action_names_what_it_acts_on_and_reads_name_nothing() {
+        let restart =
+            Action::RolloutRestart { kind: WorkloadKind::StatefulSet, namespace: "shop".into(), name: "redis".into() };
+        let target = restart.target().expect("a target");
+        assert_eq!((target.kind.as_str(), target.name.as_str()), ("statefulset", "redis"));
+        assert_eq!(target.own_app().as_deref(), Some("statefulset/redis"));
+
+        let delete =
+            Action::DeletePod { namespace: "shop".into(), name: "cart-1".into(), grace_period: None, controller: None };
+        let target = delete.target().expect("a target");
+        assert_eq!(target.kind, "pod");
+        assert_eq!(target.own_app(), None, "a pod's app is its owner, read from the pod");
+
+        let forward = Action::PortForward {
+            namespace: "shop".into(),
+            target: ForwardTarget::Service("cart".into()),
+            local: 0,
+            remote: 80,
+        };
+        assert_eq!(forward.target().and_then(|t| t.own_app()).as_deref(), Some("service/cart"));
+        let edit = Action::Delete { target: ObjectRef::of(Kind::Deployment, Some("shop"), "cart") };
+        assert_eq!(edit.target().and_then(|t| t.own_app()).as_deref(), Some("deployment/cart"));
+
+        assert_eq!(Action::Cordon { node: "n1".into(), unschedulable: true }.target(), None, "nodes are no app's");
+        assert_eq!(Action::Yaml { target: ObjectRef::of(Kind::Deployment, Some("shop"), "cart") }.target(), None);
+    }
+}
