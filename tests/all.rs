@@ -30,6 +30,7 @@ mod operations;
 mod pipeline;
 mod probes;
 mod render;
+mod render_app_history;
 mod render_apps_build;
 mod render_editor;
 mod render_faults;
