@@ -4,6 +4,7 @@
 mod support;
 
 mod actions;
+mod app_history_api;
 mod apps_actions_api;
 mod bindings_cli;
 mod cluster_api;

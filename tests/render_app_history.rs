@@ -151,7 +151,9 @@ fn an_entry_opened_whole_and_its_kubectl_copied() {
     let effects = press(&mut s, "c");
     assert_eq!(
         effects,
-        vec![Effect::Copy("kubectl --context kind-acme -n acme exec frontend-6b7f4c9d8-abcde -c frontend -- env".into())]
+        vec![Effect::Copy(
+            "kubectl --context kind-acme -n acme exec frontend-6b7f4c9d8-abcde -c frontend -- env".into()
+        )]
     );
     // Esc closes the entry, then the history; the app's Services are still there.
     update(&mut s, Msg::Key(code(KeyCode::Esc)));
