@@ -10,6 +10,7 @@ mod bindings_cli;
 mod cluster_api;
 mod diagnose_json;
 mod e2e;
+mod e2e_app_history;
 mod e2e_apps_build;
 mod e2e_editor;
 mod e2e_faults;

@@ -220,9 +220,8 @@ async fn explain_sts_and_ds_give_their_verdict_rollout_and_documented_json() {
     let schema = schema();
     assert!(schema.contains_key("WorkloadReport"), "documented");
 
-    let redis = explain_cmd::workload_report(&session, WorkloadKind::StatefulSet, "shop", "redis", None)
-        .await
-        .expect("report");
+    let redis =
+        explain_cmd::workload_report(&session, WorkloadKind::StatefulSet, "shop", "redis", None).await.expect("report");
     assert_eq!(redis.app.verdict.headline, "Healthy: 1/1 ready");
     assert!(!redis.has_problem());
     assert_eq!(redis.app.pods.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["redis-0"]);
