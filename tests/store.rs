@@ -279,6 +279,9 @@ async fn a_path_that_cannot_be_a_folder_is_unavailable() {
     let (store, status) = open(&file.join("data"));
     assert!(matches!(status, StoreStatus::Unavailable { .. }), "{status:?}");
     assert_eq!(store.list_workspaces("c").await, Ok(vec![]));
+    // An app's history says why it is missing rather than claiming nothing was done.
+    let history = store.app_history("c", "shop", vec!["deployment/cart".into()]).await;
+    assert!(matches!(history, Err(StoreError::Unavailable { .. })), "{history:?}");
 }
 
 fn exec_command(app: &str, command: &str) -> store::ExecCommand {

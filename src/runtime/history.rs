@@ -10,7 +10,7 @@ use crate::app::Msg;
 use crate::app::workspaces::WsMsg;
 use crate::cluster::Session;
 use crate::git::pipeline::{Event, Stage};
-use crate::store::{StoreHandle, TranscriptEntry, TranscriptTarget};
+use crate::store::{StoreError, StoreHandle, TranscriptEntry, TranscriptTarget};
 
 /// The target as the transcript keeps it. A pod's app is its owning workload, read from the pod; when the pod
 /// cannot be read the entry keeps its target but belongs to no app.
@@ -42,10 +42,12 @@ pub fn load(
 ) {
     tokio::spawn(async move {
         let result = match store {
-            Some(store) => store
-                .app_history(&context, &namespace, apps.clone())
-                .await
-                .map_err(|e| format!("Could not read the history: {e}")),
+            Some(store) => store.app_history(&context, &namespace, apps.clone()).await.map_err(|e| match e {
+                StoreError::Unavailable { reason } => {
+                    format!("mosaic keeps no history while it runs without saved state: {reason}")
+                }
+                other => format!("Could not read the history: {other}"),
+            }),
             None => Err("mosaic runs without saved state here, so it keeps no history".to_string()),
         };
         let _ = tx.send(Msg::Ws(WsMsg::History { namespace, apps, result }));

@@ -203,7 +203,8 @@ impl StoreHandle {
     }
 
     /// What mosaic did to an app, newest first, across sessions: the transcript entries whose app is one of
-    /// `apps` (`deployment/checkout` and its Services, `service/checkout`) in `namespace`.
+    /// `apps` (`deployment/checkout` and its Services, `service/checkout`) in `namespace`. Without a database
+    /// this answers [`StoreError::Unavailable`], not an empty list: "nothing done yet" would not be true.
     pub fn app_history(
         &self,
         context: &str,
@@ -211,7 +212,12 @@ impl StoreHandle {
         apps: Vec<String>,
     ) -> impl Future<Output = Result<Vec<TranscriptEntry>, StoreError>> + Send + 'static {
         let (context, namespace) = (context.to_owned(), namespace.to_owned());
-        thread::call(&self.jobs, move |db| db.read(|conn| transcript::app_history(conn, &context, &namespace, &apps)))
+        thread::call(&self.jobs, move |db| {
+            if let thread::Backend::Unavailable { reason } = &db.backend {
+                return Err(StoreError::Unavailable { reason: reason.clone() });
+            }
+            db.read(|conn| transcript::app_history(conn, &context, &namespace, &apps))
+        })
     }
 
     /// Sessions with a transcript: id, number of entries, first time; newest first.
