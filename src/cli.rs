@@ -58,7 +58,7 @@ pub enum Command {
     /// Why is this pod or app not working? Its verdict, the findings behind it, and its timeline (exit code 2
     /// when something is wrong)
     Explain {
-        /// pod/NAME or deploy/NAME
+        /// pod/NAME, deploy/NAME, sts/NAME or ds/NAME
         target: String,
         /// text, markdown or json
         #[arg(long, short = 'o', default_value = "text", value_parser = ["text", "markdown", "md", "json"])]

@@ -1,11 +1,13 @@
-//! `mosaic explain pod/NAME` and `mosaic explain deploy/NAME`: the verdict, findings and timeline, headless,
+//! `mosaic explain pod/NAME`, `deploy/NAME`, `sts/NAME` and `ds/NAME`: the verdict, findings and timeline, headless,
 //! as text, markdown or JSON. The exit code says whether something is wrong (0 healthy, 2 a problem), so
 //! scripts and CI can use it. Events the recorder kept (see `runtime::recorder`) join the live ones.
 mod deploy;
 pub mod document;
+mod workload;
 
 pub use deploy::{DeployReport, deploy_report, markdown as deploy_markdown, text as deploy_text};
 use std::collections::{BTreeMap, BTreeSet};
+pub use workload::{WorkloadReport, markdown as workload_markdown, text as workload_text, workload_report};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, PersistentVolumeClaim, Pod, Secret};
 use kube::ResourceExt;
@@ -31,6 +33,30 @@ pub struct Report {
 pub enum Target {
     Pod(String),
     Deployment(String),
+    StatefulSet(String),
+    DaemonSet(String),
+}
+
+impl Target {
+    /// The app timeline of a workload.
+    pub fn workload(kind: crate::action::WorkloadKind, name: &str) -> Target {
+        use crate::action::WorkloadKind as W;
+        match kind {
+            W::Deployment => Target::Deployment(name.into()),
+            W::StatefulSet => Target::StatefulSet(name.into()),
+            W::DaemonSet => Target::DaemonSet(name.into()),
+        }
+    }
+
+    /// `pod web-1`, `statefulset web`.
+    pub fn words(&self) -> String {
+        match self {
+            Target::Pod(name) => format!("pod {name}"),
+            Target::Deployment(name) => format!("deployment {name}"),
+            Target::StatefulSet(name) => format!("statefulset {name}"),
+            Target::DaemonSet(name) => format!("daemonset {name}"),
+        }
+    }
 }
 
 pub fn parse_target(target: &str) -> anyhow::Result<Target> {
@@ -39,8 +65,15 @@ pub fn parse_target(target: &str) -> anyhow::Result<Target> {
         Some(("deploy" | "deployment" | "deployments" | "deployment.apps", name)) if !name.is_empty() => {
             Ok(Target::Deployment(name.to_string()))
         }
+        Some(("sts" | "statefulset" | "statefulsets" | "statefulset.apps", name)) if !name.is_empty() => {
+            Ok(Target::StatefulSet(name.to_string()))
+        }
+        Some(("ds" | "daemonset" | "daemonsets" | "daemonset.apps", name)) if !name.is_empty() => {
+            Ok(Target::DaemonSet(name.to_string()))
+        }
         _ => anyhow::bail!(
-            "mosaic explain takes pod/NAME or deploy/NAME (for example pod/checkout-7b54cc5ff-f8n2t or deploy/checkout)"
+            "mosaic explain takes pod/NAME, deploy/NAME, sts/NAME or ds/NAME (for example pod/checkout-7b54cc5ff-f8n2t \
+             or deploy/checkout)"
         ),
     }
 }
@@ -55,6 +88,12 @@ pub async fn document(
     Ok(match target {
         Target::Pod(name) => document::from_pod(&pod_report(session, namespace, name, store).await?),
         Target::Deployment(name) => document::from_deploy(&deploy_report(session, namespace, name, store).await?),
+        Target::StatefulSet(name) => document::from_workload(
+            &workload_report(session, crate::action::WorkloadKind::StatefulSet, namespace, name, store).await?,
+        ),
+        Target::DaemonSet(name) => document::from_workload(
+            &workload_report(session, crate::action::WorkloadKind::DaemonSet, namespace, name, store).await?,
+        ),
     })
 }
 

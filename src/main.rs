@@ -76,6 +76,7 @@ fn fail(message: &str) -> ExitCode {
 
 /// Prints the report; true when the pod or app has a problem.
 async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow::Result<bool> {
+    use mosaic::action::WorkloadKind;
     use mosaic::explain_cmd::{self as explain, Target};
     let target = explain::parse_target(target)?;
     let session = connect_global(global).await?;
@@ -83,6 +84,7 @@ async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow:
     // The recorder's events join the live ones; without a usable store the timeline is the live one.
     let config = Config::load(paths::config_dir().as_deref()).unwrap_or_default();
     let store = config.recorder.enabled.then(|| store::open(&paths::data_dir(global.data_dir.as_ref())).0);
+    let kind = if matches!(target, Target::DaemonSet(_)) { WorkloadKind::DaemonSet } else { WorkloadKind::StatefulSet };
     let problem = match target {
         Target::Pod(name) => {
             let report = explain::pod_report(&session, &namespace, &name, store.as_ref()).await?;
@@ -99,6 +101,15 @@ async fn run_explain(global: &GlobalArgs, target: &str, output: &str) -> anyhow:
                 "json" => println!("{}", serde_json::to_string_pretty(&report)?),
                 "markdown" | "md" => print!("{}", explain::deploy_markdown(&report)),
                 _ => print!("{}", explain::deploy_text(&report)),
+            }
+            report.has_problem()
+        }
+        Target::StatefulSet(name) | Target::DaemonSet(name) => {
+            let report = explain::workload_report(&session, kind, &namespace, &name, store.as_ref()).await?;
+            match output {
+                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                "markdown" | "md" => print!("{}", explain::workload_markdown(&report)),
+                _ => print!("{}", explain::workload_text(&report)),
             }
             report.has_problem()
         }

@@ -1,6 +1,7 @@
 //! Carries out the loop's effects: starts watches, resolves namespace fallbacks, switches contexts. Background
 //! work reports back only through `Msg`s; it never touches the state or the terminal.
 mod exec;
+pub mod history;
 mod http;
 mod kinds;
 mod recorder;
@@ -263,6 +264,11 @@ impl Runtime {
         let transcript = self.transcript.clone().filter(|_| !matches!(action, Action::List { .. }));
         let forwards = self.forwards.clone();
         tokio::spawn(async move {
+            // Read before running: a deleted pod can no longer say which app it belonged to.
+            let target = match (&transcript, action.target()) {
+                (Some(_), Some(target)) => Some(history::resolve(&session, target).await),
+                _ => None,
+            };
             let opts = ExecOptions { dry_run, ..ExecOptions::default() };
             let result = crate::action::run(&action, &session, readonly, &opts).await;
             // A forward that started is the runtime's to keep and stop.
@@ -270,7 +276,8 @@ impl Runtime {
                 forwards.adopt(forward.clone(), tx.clone());
             }
             if let Some((store, id)) = transcript {
-                let entry = transcript_entry(&id, &session, &action, &command, dry_run, &result);
+                let mut entry = transcript_entry(&id, &session, &action, &command, dry_run, &result);
+                entry.target = target;
                 if let Err(e) = store.append_transcript(entry).await {
                     tracing::warn!("could not record the action in the transcript: {e}");
                 }
@@ -407,5 +414,12 @@ fn transcript_entry(
             Ok(Outcome::Output { output, .. }) => Some(redact(&output.lines().join("\n"))),
             _ => None,
         },
+        // Without reading a pod, only what is its own app; callers that can tell a pod's owner fill it in.
+        target: action.target().map(|t| crate::store::TranscriptTarget {
+            app: t.own_app(),
+            namespace: t.namespace,
+            kind: t.kind,
+            name: t.name,
+        }),
     }
 }

@@ -108,6 +108,7 @@ mod tests {
             ok,
             outcome: "Restarted".into(),
             output: None,
+            target: None,
         }
     }
 

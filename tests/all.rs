@@ -4,11 +4,13 @@
 mod support;
 
 mod actions;
+mod app_history_api;
 mod apps_actions_api;
 mod bindings_cli;
 mod cluster_api;
 mod diagnose_json;
 mod e2e;
+mod e2e_app_history;
 mod e2e_apps_build;
 mod e2e_editor;
 mod e2e_faults;
@@ -30,6 +32,7 @@ mod operations;
 mod pipeline;
 mod probes;
 mod render;
+mod render_app_history;
 mod render_apps_build;
 mod render_editor;
 mod render_faults;

@@ -210,3 +210,54 @@ async fn the_runtime_records_the_events_of_the_namespaces_in_view() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(other.recorded_events(&context, "acme", Vec::new()).await.expect("reads").is_empty());
 }
+
+#[tokio::test]
+async fn explain_sts_and_ds_give_their_verdict_rollout_and_documented_json() {
+    use mosaic::action::WorkloadKind;
+    let sim = SimServer::start(Scenario::demo(), SimOptions::default()).await.expect("sim starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = connect_as(&sim, "admin", "shop", dir.path()).await;
+    let schema = schema();
+    assert!(schema.contains_key("WorkloadReport"), "documented");
+
+    let redis =
+        explain_cmd::workload_report(&session, WorkloadKind::StatefulSet, "shop", "redis", None).await.expect("report");
+    assert_eq!(redis.app.verdict.headline, "Healthy: 1/1 ready");
+    assert!(!redis.has_problem());
+    assert_eq!(redis.app.pods.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["redis-0"]);
+    assert!(redis.app.update_revision.is_some());
+    let json = serde_json::to_value(&redis).expect("serialises");
+    assert_eq!(json["kind"], "statefulset");
+    check(&schema, "WorkloadReport", &json, "sts/redis");
+    let text = explain_cmd::workload_text(&redis);
+    assert!(text.starts_with("statefulset shop/redis: Healthy: 1/1 ready\n"), "{text}");
+    assert!(text.contains("Rollout: RollingUpdate, revision redis-"), "{text}");
+    assert!(explain_cmd::workload_markdown(&redis).contains("## Timeline"));
+
+    let proxy = explain_cmd::workload_report(&session, WorkloadKind::DaemonSet, "kube-system", "kube-proxy", None)
+        .await
+        .expect("report");
+    assert_eq!(proxy.app.verdict.headline, "Healthy: 3/3 ready");
+    assert_eq!(proxy.app.pods.len(), 3);
+    assert_eq!(proxy.app.misscheduled, Some(0));
+    let json = serde_json::to_value(&proxy).expect("serialises");
+    assert_eq!(json["kind"], "daemonset");
+    check(&schema, "WorkloadReport", &json, "ds/kube-proxy");
+
+    // The pane's document, as T and t open it.
+    let doc = explain_cmd::document(&session, "shop", &Target::StatefulSet("redis".into()), None).await.expect("doc");
+    assert_eq!(doc.subject, "statefulset shop/redis");
+    assert!(doc.summary.iter().any(|l| l.starts_with("Rollout: RollingUpdate")), "{:?}", doc.summary);
+
+    let err = explain_cmd::workload_report(&session, WorkloadKind::DaemonSet, "shop", "nope", None).await.err();
+    assert_eq!(err.expect("missing").to_string(), "there is no daemonset nope in namespace shop");
+    for (t, want) in [
+        ("sts/x", Target::StatefulSet("x".into())),
+        ("statefulset/x", Target::StatefulSet("x".into())),
+        ("ds/x", Target::DaemonSet("x".into())),
+        ("daemonsets/x", Target::DaemonSet("x".into())),
+    ] {
+        assert_eq!(explain_cmd::parse_target(t).expect(t), want);
+    }
+    assert!(explain_cmd::parse_target("job/x").expect_err("no").to_string().contains("sts/NAME or ds/NAME"));
+}

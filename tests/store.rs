@@ -279,6 +279,9 @@ async fn a_path_that_cannot_be_a_folder_is_unavailable() {
     let (store, status) = open(&file.join("data"));
     assert!(matches!(status, StoreStatus::Unavailable { .. }), "{status:?}");
     assert_eq!(store.list_workspaces("c").await, Ok(vec![]));
+    // An app's history says why it is missing rather than claiming nothing was done.
+    let history = store.app_history("c", "shop", vec!["deployment/cart".into()]).await;
+    assert!(matches!(history, Err(StoreError::Unavailable { .. })), "{history:?}");
 }
 
 fn exec_command(app: &str, command: &str) -> store::ExecCommand {
@@ -313,6 +316,48 @@ async fn exec_history_round_trips_newest_first_per_app() {
     assert_eq!(store.exec_history("other", "shop", "deployment/storefront").await, Ok(vec![]));
 }
 
+/// What migration 6 added: the transcript's target columns and their index, so a database can be made older.
+const UNDO_TRANSCRIPT_TARGET: &str = "DROP INDEX transcript_by_app;
+    ALTER TABLE transcript DROP COLUMN app; ALTER TABLE transcript DROP COLUMN target_name;
+    ALTER TABLE transcript DROP COLUMN target_kind; ALTER TABLE transcript DROP COLUMN namespace;";
+
+#[tokio::test]
+async fn a_version_5_database_gains_the_transcript_target_and_keeps_its_entries() {
+    let dir = seeded_dir().await;
+    let path = db_path(dir.path());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(UNDO_TRANSCRIPT_TARGET).unwrap();
+        conn.execute(
+            "INSERT INTO transcript (session, at, context, command, summary, ok, outcome)
+             VALUES ('old', '2026-11-20T10:00:00Z', 'kind-dev', 'kubectl -n shop rollout restart deployment/cart',
+                     'Restart every pod of deployment cart in shop', 1, 'Restarted')",
+            [],
+        )
+        .unwrap();
+    }
+    set_user_version(&path, 5);
+    let (store, status) = open(dir.path());
+    assert!(status.is_writable(), "{status:?}");
+    assert_eq!(user_version(&path), LATEST_VERSION);
+    let old = store.transcript(Some("old".into())).await.unwrap();
+    assert_eq!(old.len(), 1, "the old entry is kept");
+    assert_eq!(old[0].target, None);
+    // Without a target it is in no app's history; new entries with one are.
+    let apps = vec!["deployment/cart".to_string()];
+    assert!(store.app_history("kind-dev", "shop", apps.clone()).await.unwrap().is_empty());
+    let mut entry = old[0].clone();
+    entry.session = "new".into();
+    entry.target = Some(store::TranscriptTarget {
+        namespace: "shop".into(),
+        kind: "deployment".into(),
+        name: "cart".into(),
+        app: Some("deployment/cart".into()),
+    });
+    store.append_transcript(entry.clone()).await.unwrap();
+    assert_eq!(store.app_history("kind-dev", "shop", apps).await.unwrap(), vec![entry]);
+}
+
 #[tokio::test]
 async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
     let dir = seeded_dir().await;
@@ -321,6 +366,7 @@ async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
         let conn = Connection::open(&path).unwrap();
         // A version 2 database has neither the exec history (3), the event recorder (4) nor the HTTP history (5).
         conn.execute_batch("DROP TABLE exec_history; DROP TABLE recorded_events; DROP TABLE http_history").unwrap();
+        conn.execute_batch(UNDO_TRANSCRIPT_TARGET).unwrap();
     }
     set_user_version(&path, 2);
     let (store, status) = open(dir.path());
@@ -353,6 +399,7 @@ async fn a_version_3_database_gains_the_event_recorder_and_keeps_its_data() {
     {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("DROP TABLE recorded_events; DROP TABLE http_history").unwrap();
+        conn.execute_batch(UNDO_TRANSCRIPT_TARGET).unwrap();
     }
     set_user_version(&path, 3);
     let (store, status) = open(dir.path());

@@ -31,7 +31,7 @@ pub use logs::stream_logs;
 pub use ops::{DrainPod, check_identity, drain_candidates, drain_for, job_name_for};
 pub use plan::shell_line;
 pub use probe::{ProbePod, run_probe, send_http};
-pub use targets::{ObjectRef, PodController, ScaleKind, WorkloadKind};
+pub use targets::{ActionTarget, ObjectRef, PodController, ScaleKind, WorkloadKind};
 
 /// What plans render explicitly, so a copied command acts on the same cluster whatever the shell's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]

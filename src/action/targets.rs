@@ -154,3 +154,99 @@ fn api_resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiReso
         plural: plural.into(),
     }
 }
+
+/// The one namespaced object an action acts on, as the transcript records it for the app's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionTarget {
+    pub namespace: String,
+    /// kubectl's lowercase noun: `deployment`, `pod`, `service`, `cronjob`.
+    pub kind: String,
+    pub name: String,
+}
+
+impl ActionTarget {
+    fn new(namespace: &str, kind: &str, name: &str) -> Option<ActionTarget> {
+        Some(ActionTarget { namespace: namespace.into(), kind: kind.into(), name: name.into() })
+    }
+
+    /// The app it is part of when it is not a pod: the object itself (`deployment/checkout`, `service/checkout`).
+    /// A pod's app is its owner, which only the pod itself can tell.
+    pub fn own_app(&self) -> Option<String> {
+        (self.kind != "pod").then(|| format!("{}/{}", self.kind, self.name))
+    }
+}
+
+impl super::Action {
+    /// What it acts on, for the app's history. Reads (describe, YAML, lists, logs) act on nothing; nodes belong to
+    /// no app; the HTTP sender's request names only a URL (its caller knows the row it was sent from).
+    pub fn target(&self) -> Option<ActionTarget> {
+        use super::Action as A;
+        match self {
+            A::Scale { kind, namespace, name, .. } => {
+                ActionTarget::new(namespace, WorkloadKind::from(*kind).noun(), name)
+            }
+            A::RolloutRestart { kind, namespace, name }
+            | A::SetImage { kind, namespace, name, .. }
+            | A::AnnotateCommit { kind, namespace, name, .. }
+            | A::ForcePull { kind, namespace, name, .. } => ActionTarget::new(namespace, kind.noun(), name),
+            A::Rollback { namespace, name, .. } => ActionTarget::new(namespace, "deployment", name),
+            A::DeletePod { namespace, name, .. } => ActionTarget::new(namespace, "pod", name),
+            A::Edit { target, .. } | A::Delete { target } => {
+                ActionTarget::new(target.namespace.as_deref()?, &target.kind.to_lowercase(), &target.name)
+            }
+            A::SuspendCronJob { namespace, name, .. } => ActionTarget::new(namespace, "cronjob", name),
+            A::TriggerCronJob { namespace, cronjob, .. } => ActionTarget::new(namespace, "cronjob", cronjob),
+            A::Exec { namespace, pod, .. } | A::Shell { namespace, pod, .. } => {
+                ActionTarget::new(namespace, "pod", pod)
+            }
+            A::PortForward { namespace, target: super::ForwardTarget::Pod(pod), .. } => {
+                ActionTarget::new(namespace, "pod", pod)
+            }
+            A::PortForward { namespace, target: super::ForwardTarget::Service(service), .. } => {
+                ActionTarget::new(namespace, "service", service)
+            }
+            A::Probe { service, pod, .. } => ActionTarget::new(&pod.namespace, "service", service),
+            A::Cordon { .. }
+            | A::Drain { .. }
+            | A::Describe { .. }
+            | A::Yaml { .. }
+            | A::List { .. }
+            | A::Logs { .. }
+            | A::SendHttp { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Action, ForwardTarget};
+    use super::*;
+
+    #[test]
+    fn an_action_names_what_it_acts_on_and_reads_name_nothing() {
+        let restart =
+            Action::RolloutRestart { kind: WorkloadKind::StatefulSet, namespace: "shop".into(), name: "redis".into() };
+        let target = restart.target().expect("a target");
+        assert_eq!((target.kind.as_str(), target.name.as_str()), ("statefulset", "redis"));
+        assert_eq!(target.own_app().as_deref(), Some("statefulset/redis"));
+
+        let delete =
+            Action::DeletePod { namespace: "shop".into(), name: "cart-1".into(), grace_period: None, controller: None };
+        let target = delete.target().expect("a target");
+        assert_eq!(target.kind, "pod");
+        assert_eq!(target.own_app(), None, "a pod's app is its owner, read from the pod");
+
+        let forward = Action::PortForward {
+            namespace: "shop".into(),
+            target: ForwardTarget::Service("cart".into()),
+            local: 0,
+            remote: 80,
+        };
+        assert_eq!(forward.target().and_then(|t| t.own_app()).as_deref(), Some("service/cart"));
+        let edit = Action::Delete { target: ObjectRef::of(Kind::Deployment, Some("shop"), "cart") };
+        assert_eq!(edit.target().and_then(|t| t.own_app()).as_deref(), Some("deployment/cart"));
+
+        assert_eq!(Action::Cordon { node: "n1".into(), unschedulable: true }.target(), None, "nodes are no app's");
+        assert_eq!(Action::Yaml { target: ObjectRef::of(Kind::Deployment, Some("shop"), "cart") }.target(), None);
+    }
+}

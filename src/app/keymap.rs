@@ -44,6 +44,8 @@ pub enum KeyContext {
     Matches,
     /// Build → push → roll out of an app: the commit chooser, the game plan, the running stages.
     Build,
+    /// The history of an app opened from :apps (Tab after its Services).
+    AppHistory,
     /// A form of text inputs: the workspace editor, the bind screen.
     Form,
     /// The HTTP sender's form (`H`).
@@ -74,6 +76,7 @@ impl KeyContext {
             KeyContext::Apps => "Workspace view (:apps)",
             KeyContext::Matches => "Matching apps to repos",
             KeyContext::Build => "Build → push → roll out (B)",
+            KeyContext::AppHistory => "An app's history (Tab in an app)",
             KeyContext::Form => "Forms (workspace editor, bind)",
             KeyContext::HttpSender => "HTTP sender (H)",
         }
@@ -263,7 +266,8 @@ const DEPLOY: &[Kind] = &[Kind::Deployment];
 const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
 const SERVICE_OR_DEPLOY: &[Kind] = &[Kind::Service, Kind::Deployment];
-const POD_OR_DEPLOY: &[Kind] = &[Kind::Pod, Kind::Deployment];
+/// What `t` explains: pods and every kind of app.
+const EXPLAINED: &[Kind] = &[Kind::Pod, Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet];
 /// Views that list no API object: nothing to describe, edit or delete.
 const NOT_OBJECTS: &[Kind] = &[Kind::Container, Kind::ApiResources];
 /// The generic delete skips these too: pods have their own, with the grace period and force.
@@ -377,7 +381,7 @@ pub const KEYMAP: &[Binding] = &[
         C::Explain,
         "explain",
         "Why is this pod or app not working? Its verdict and timeline, each fact explained",
-        POD_OR_DEPLOY,
+        EXPLAINED,
         false,
     ),
     // Unhinted: the pod footer is full at 80 columns; `?` and the game plan (`p`) show them.
@@ -415,7 +419,7 @@ pub const KEYMAP: &[Binding] = &[
         &["Tab"],
         C::AppNext,
         "app-next",
-        "In an app opened from :apps: its next list (pods, ReplicaSets, Services)",
+        "In an app opened from :apps: its next list (pods, ReplicaSets, Services), then its history",
         "Apps",
         X::List,
         false,
@@ -500,6 +504,24 @@ pub const KEYMAP: &[Binding] = &[
         true,
     ),
     bind(&["q"], C::Back, "close", "Close once finished", "Build", X::Build, false),
+    bind(&["j", "Down"], C::Down, "down", "Older entry, or scroll the open one", "History", X::AppHistory, false),
+    bind(&["k", "Up"], C::Up, "up", "Newer entry, or scroll the open one", "History", X::AppHistory, false),
+    bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Five entries older", "History", X::AppHistory, false),
+    bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Five entries newer", "History", X::AppHistory, false),
+    bind(&["g", "Home"], C::Top, "top", "The newest entry", "History", X::AppHistory, false),
+    bind(&["G", "End"], C::Bottom, "bottom", "The oldest entry", "History", X::AppHistory, false),
+    bind(
+        &["Enter"],
+        C::Submit,
+        "open",
+        "Show the entry whole: command, outcome, output",
+        "History",
+        X::AppHistory,
+        true,
+    ),
+    bind(&["c"], C::Copy, "copy", "Copy the entry's kubectl line", "History", X::AppHistory, true),
+    bind(&["Tab"], C::AppNext, "pods", "Back to the app's pods", "History", X::AppHistory, true),
+    bind(&["Esc"], C::Back, "back", "Close the entry, or the history", "History", X::AppHistory, true),
     bind(&["Tab", "Down"], C::NextField, "next-field", "Next field", "Form", X::Form, true),
     bind(&["BackTab", "Up"], C::PrevField, "previous-field", "Previous field", "Form", X::Form, false),
     bind(&["Enter"], C::Submit, "save", "Save", "Form", X::Form, true),
@@ -899,6 +921,7 @@ pub fn sections() -> Vec<(KeyContext, Vec<&'static Binding>)> {
         KeyContext::Apps,
         KeyContext::Matches,
         KeyContext::Build,
+        KeyContext::AppHistory,
         KeyContext::Form,
         KeyContext::HttpSender,
         KeyContext::Help,

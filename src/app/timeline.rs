@@ -20,10 +20,7 @@ pub struct TimelinePane {
 
 impl TimelinePane {
     pub fn title(&self) -> String {
-        match &self.target {
-            Target::Pod(name) => format!("Why? pod {name}"),
-            Target::Deployment(name) => format!("Why? deployment {name}"),
-        }
+        format!("Why? {}", self.target.words())
     }
 
     fn entries(&self) -> usize {
@@ -34,12 +31,14 @@ impl TimelinePane {
     }
 }
 
-/// `t` on a pod or a deployment row.
+/// `t` on a pod, deployment, statefulset or daemonset row.
 pub fn open_selected(state: &mut State, effects: &mut Vec<Effect>) {
     let Some((namespace, name)) = state.selected().cloned() else { return };
     let target = match state.view.kind {
         Kind::Pod => Target::Pod(name),
         Kind::Deployment => Target::Deployment(name),
+        Kind::StatefulSet => Target::StatefulSet(name),
+        Kind::DaemonSet => Target::DaemonSet(name),
         _ => return,
     };
     open(state, namespace, target, effects);

@@ -314,9 +314,12 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             Some(command) => super::exec::on_forwards_command(state, command, effects),
             None => {}
         },
-        KeyContext::Workspaces | KeyContext::Apps | KeyContext::Matches | KeyContext::Form | KeyContext::Build => {
-            super::workspaces::on_key(state, context, key, command, effects)
-        }
+        KeyContext::Workspaces
+        | KeyContext::Apps
+        | KeyContext::Matches
+        | KeyContext::Form
+        | KeyContext::Build
+        | KeyContext::AppHistory => super::workspaces::on_key(state, context, key, command, effects),
         KeyContext::List | KeyContext::Global => {
             if let Some(command) = command
                 && actions::on_list_command(state, command, effects)

@@ -4,7 +4,7 @@
 use crate::analysis::Health;
 use crate::analysis::explain::{Severity, TimelineEntry};
 
-use super::{DeployReport, Report};
+use super::{DeployReport, Report, WorkloadReport};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
@@ -104,6 +104,30 @@ pub fn from_deploy(r: &DeployReport) -> Document {
     }
     Document {
         subject: format!("deployment {}/{}", r.namespace, r.deployment),
+        severity: v.severity,
+        headline: v.headline.clone(),
+        detail: v.detail.clone().filter(|d| !d.is_empty()),
+        summary,
+        entries: app.timeline.iter().map(entry).collect(),
+    }
+}
+
+pub fn from_workload(r: &WorkloadReport) -> Document {
+    let app = &r.app;
+    let v = &app.verdict;
+    let mut summary = vec![
+        format!(
+            "Pods: {} desired, {} updated, {} ready, {} available",
+            app.desired, app.updated, app.ready, app.available
+        ),
+        super::workload::rollout_line(app),
+    ];
+    let failing = app.pods.iter().filter(|p| p.failing).count();
+    if failing > 0 {
+        summary.push(format!("{failing} of {} pods failing", app.pods.len()));
+    }
+    Document {
+        subject: format!("{} {}/{}", r.kind, r.namespace, r.name),
         severity: v.severity,
         headline: v.headline.clone(),
         detail: v.detail.clone().filter(|d| !d.is_empty()),

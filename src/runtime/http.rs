@@ -32,7 +32,9 @@ impl Runtime {
                             namespace: session.target.namespace.clone(),
                         };
                         let command = action.plan(&ctx).command;
-                        let entry = super::transcript_entry(id, &session, &action, &command, false, &outcome);
+                        let mut entry = super::transcript_entry(id, &session, &action, &command, false, &outcome);
+                        // The request belongs to the app of the row it was sent from.
+                        entry.target = super::history::resolve_ref(&session, &namespace, &app).await;
                         if let Err(e) = store.append_transcript(entry).await {
                             tracing::warn!("could not record the request in the transcript: {e}");
                         }

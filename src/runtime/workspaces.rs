@@ -102,7 +102,9 @@ impl Runtime {
                     return;
                 };
                 let readonly = self.readonly_for(&prepared.ctx.context);
-                tokio::spawn(run_build(session, readonly, id, *prepared, token, tx));
+                let recorder =
+                    self.transcript.clone().map(|(store, session_id)| stage_recorder(store, session_id, &prepared));
+                tokio::spawn(run_build_recorded(session, readonly, id, *prepared, token, tx, recorder));
             }
             WsEffect::CancelBuild(token) => token.0.cancel(),
             WsEffect::WatchRollout { id, kind, namespace, name, token } => {
@@ -132,6 +134,9 @@ impl Runtime {
                     };
                     let _ = tx.send(Msg::Ws(WsMsg::BuildDone { id, result }));
                 });
+            }
+            WsEffect::LoadHistory { context, namespace, apps } => {
+                super::history::load(store, context, namespace, apps, tx);
             }
             WsEffect::ReadRepo(path) => {
                 tokio::spawn(async move {
@@ -195,11 +200,45 @@ pub async fn run_build(
     token: BuildToken,
     tx: UnboundedSender<Msg>,
 ) {
+    run_build_recorded(session, readonly, id, prepared, token, tx, None).await
+}
+
+/// What records the stages of a build of this app in the transcript, each under the app's history.
+pub fn stage_recorder(store: StoreHandle, session_id: String, prepared: &Prepared) -> super::history::StageRecorder {
+    let spec = &prepared.spec;
+    let kind = spec.kind.noun();
+    super::history::StageRecorder {
+        store,
+        session_id,
+        context: prepared.ctx.context.clone(),
+        stages: prepared.pipeline().stages(),
+        target: crate::store::TranscriptTarget {
+            namespace: spec.namespace.clone(),
+            kind: kind.into(),
+            name: spec.name.clone(),
+            app: Some(format!("{kind}/{}", spec.name)),
+        },
+    }
+}
+
+/// [`run_build`], recording each stage in the transcript as it ends when a recorder is given.
+pub async fn run_build_recorded(
+    session: Session,
+    readonly: bool,
+    id: u64,
+    prepared: Prepared,
+    token: BuildToken,
+    tx: UnboundedSender<Msg>,
+    recorder: Option<super::history::StageRecorder>,
+) {
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let forward = {
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
+                if let Some(recorder) = &recorder {
+                    recorder.on_event(&event).await;
+                }
                 let _ = tx.send(Msg::Ws(WsMsg::BuildEvent { id, event }));
             }
         })

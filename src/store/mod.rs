@@ -29,7 +29,7 @@ pub use error::StoreError;
 pub use exec_history::{ExecCommand, KEPT_PER_APP};
 pub use http_history::{HTTP_KEPT_PER_APP, HttpRecord};
 pub use schema::LATEST_VERSION;
-pub use transcript::TranscriptEntry;
+pub use transcript::{HISTORY_LIMIT, TranscriptEntry, TranscriptTarget};
 pub use workspaces::{Workspace, WorkspaceFilters};
 
 /// The database file's name inside the data directory.
@@ -200,6 +200,24 @@ impl StoreHandle {
         session: Option<String>,
     ) -> impl Future<Output = Result<Vec<TranscriptEntry>, StoreError>> + Send + 'static {
         thread::call(&self.jobs, move |db| db.read(|conn| transcript::list(conn, session.as_deref())))
+    }
+
+    /// What mosaic did to an app, newest first, across sessions: the transcript entries whose app is one of
+    /// `apps` (`deployment/checkout` and its Services, `service/checkout`) in `namespace`. Without a database
+    /// this answers [`StoreError::Unavailable`], not an empty list: "nothing done yet" would not be true.
+    pub fn app_history(
+        &self,
+        context: &str,
+        namespace: &str,
+        apps: Vec<String>,
+    ) -> impl Future<Output = Result<Vec<TranscriptEntry>, StoreError>> + Send + 'static {
+        let (context, namespace) = (context.to_owned(), namespace.to_owned());
+        thread::call(&self.jobs, move |db| {
+            if let thread::Backend::Unavailable { reason } = &db.backend {
+                return Err(StoreError::Unavailable { reason: reason.clone() });
+            }
+            db.read(|conn| transcript::app_history(conn, &context, &namespace, &apps))
+        })
     }
 
     /// Sessions with a transcript: id, number of entries, first time; newest first.

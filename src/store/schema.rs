@@ -109,7 +109,18 @@ CREATE TABLE http_history (
 CREATE INDEX http_history_by_app ON http_history (context, namespace, app, id);
 ";
 
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
+/// Migration 6: what each transcript entry acted on, so an app's history is one indexed query. `target_kind` is
+/// kubectl's lowercase noun (`pod`), `app` the owning workload (`deployment/checkout`; a Service or a bare pod
+/// is its own app). Rows written before stay without a target and are in no app's history.
+const MIGRATION_6: &str = "
+ALTER TABLE transcript ADD COLUMN namespace TEXT;
+ALTER TABLE transcript ADD COLUMN target_kind TEXT;
+ALTER TABLE transcript ADD COLUMN target_name TEXT;
+ALTER TABLE transcript ADD COLUMN app TEXT;
+CREATE INDEX transcript_by_app ON transcript (context, namespace, app, id);
+";
+
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
 
 /// The schema version this build writes and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -169,6 +180,35 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
         let rows: i64 = conn.query_row("SELECT count(*) FROM workspaces", [], |row| row.get(0)).unwrap();
         assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn a_version_5_transcript_gains_its_target_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (index, sql) in MIGRATIONS.iter().take(5).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", index as u32 + 1).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO transcript (session, at, context, command, summary, ok, outcome)
+             VALUES ('s', '2026-11-22T05:00:00Z', 'c', 'kubectl scale', 'Scale', 1, 'Scaled')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
+        let old: (String, Option<String>) =
+            conn.query_row("SELECT command, app FROM transcript", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(old, ("kubectl scale".to_string(), None), "the old row is kept, without a target");
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT id FROM transcript WHERE context = 'c' AND namespace = 'n' AND app = 'a'
+                 ORDER BY id DESC",
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("transcript_by_app"), "the history is an indexed query: {plan}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
+pub mod app_history;
 pub mod build_pane;
 pub mod dialogs;
 pub mod editor;
@@ -58,6 +59,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         plan::render(frame, pane, state, theme);
     }
     list::render(frame, body, state, theme);
+    app_history::render(frame, body, state, theme);
     if let Some(pane) = &state.logs {
         logs::render(frame, body, pane, theme);
     }

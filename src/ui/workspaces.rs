@@ -46,6 +46,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The header's view line while a workspace screen is open.
 pub fn header_title(state: &State) -> Option<String> {
+    if let Some(history) = &state.ws.history {
+        let count = match &history.entries {
+            Some(Ok(entries)) if entries.len() == 1 => " · 1 entry".to_string(),
+            Some(Ok(entries)) => format!(" · {} entries", entries.len()),
+            _ => String::new(),
+        };
+        return Some(format!(" History of app {} ({}){count} · Tab pods", history.name, history.namespace));
+    }
     Some(match state.ws.screen.as_ref()? {
         Screen::Manager { .. } => " Workspaces".to_string(),
         Screen::Apps { .. } => match &state.ws.open {

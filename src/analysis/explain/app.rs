@@ -81,7 +81,7 @@ impl AppTimeline {
 }
 
 /// Whether `meta` names `owner` (kind and name) among its owners.
-fn owned_by(meta: &ObjectMeta, kind: &str, owner: &ObjectMeta) -> bool {
+pub(super) fn owned_by(meta: &ObjectMeta, kind: &str, owner: &ObjectMeta) -> bool {
     meta.owner_references.iter().flatten().any(|o| {
         o.kind == kind
             && Some(&o.name) == owner.name.as_ref()
@@ -298,7 +298,7 @@ impl Facts<'_> {
     }
 }
 
-fn event_entry(e: &PodEvent, vars: &Vars, now: Timestamp) -> (Timestamp, TimelineEntry) {
+pub(super) fn event_entry(e: &PodEvent, vars: &Vars, now: Timestamp) -> (Timestamp, TimelineEntry) {
     let vars = vars.clone().with("owner", e.object_name.as_str());
     let explanation = explain(Subject::Event, &e.reason, &e.message, &vars);
     let entry = TimelineEntry::of_event(e, format!("{}/{}", e.object_kind, e.object_name), None, explanation);
@@ -345,7 +345,7 @@ fn condition_entry(
 }
 
 /// A failing pod, explained by the finding behind its verdict.
-fn pod_entry(p: &AppPod, pods: &[(Pod, Diagnosis)], namespace: &str) -> TimelineEntry {
+pub(super) fn pod_entry(p: &AppPod, pods: &[(Pod, Diagnosis)], namespace: &str) -> TimelineEntry {
     let diagnosis = pods.iter().find(|(pod, _)| pod.metadata.name.as_deref() == Some(p.name.as_str())).map(|(_, d)| d);
     let finding = diagnosis.and_then(|d| {
         d.findings

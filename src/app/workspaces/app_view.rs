@@ -1,5 +1,6 @@
 //! An app opened from its card (Enter): its pods, then with Tab its ReplicaSets (the revisions of a
-//! Deployment) and its Services, all narrowed to the app; T opens the app's timeline. Esc goes back to the cards.
+//! Deployment), its Services, all narrowed to the app, and its history (what mosaic did to it); T opens the
+//! app's timeline. Esc goes back to the cards.
 use crate::app::keymap::Command;
 use crate::app::msg::Effect;
 use crate::app::state::{ListView, State};
@@ -22,17 +23,21 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
     match command {
         Command::AppNext => {
             let lists = lists(app.kind);
-            let at = lists.iter().position(|k| *k == state.view.kind).map_or(0, |i| (i + 1) % lists.len());
+            let at = lists.iter().position(|k| *k == state.view.kind).map_or(0, |i| i + 1);
+            if at == lists.len() {
+                return super::history::open(state, &app, effects);
+            }
             state.view = ListView::new(lists[at]);
             state.view.app = Some(app);
         }
-        Command::AppTimeline if app.kind == "Deployment" => {
-            crate::app::timeline::open(state, app.namespace.clone(), Target::Deployment(app.name.clone()), effects);
+        Command::AppTimeline => {
+            let target = match app.kind {
+                "StatefulSet" => Target::StatefulSet(app.name.clone()),
+                "DaemonSet" => Target::DaemonSet(app.name.clone()),
+                _ => Target::Deployment(app.name.clone()),
+            };
+            crate::app::timeline::open(state, app.namespace.clone(), target, effects);
         }
-        Command::AppTimeline => state.flash(
-            format!("The timeline explains deployments and pods; {} is a {}: t on one of its pods", app.name, app.kind),
-            true,
-        ),
         _ => {}
     }
 }

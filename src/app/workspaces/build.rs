@@ -347,11 +347,7 @@ pub fn on_command(state: &mut State, command: Option<Command>, effects: &mut Vec
             let namespace = pane.namespace.clone();
             let target = match (&pane.failing_pod, pane.kind) {
                 (Some(pod), _) => Target::Pod(pod.clone()),
-                (None, WorkloadKind::Deployment) => Target::Deployment(pane.name.clone()),
-                (None, _) => {
-                    state.flash("No failing pod to explain; the timeline opens on pods and deployments", true);
-                    return;
-                }
+                (None, kind) => Target::workload(kind, &pane.name),
             };
             crate::app::timeline::open(state, namespace, target, effects);
         }

@@ -158,12 +158,10 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
             state.flash(format!("Roll back works on Deployments; {} is a {}", card.name, card.kind), true)
         }
         Command::ForcePull => state.ws.form = Some(force_pull_form(&card)),
-        Command::Explain if kind == WorkloadKind::Deployment => {
-            let target = crate::explain_cmd::Target::Deployment(card.name.clone());
+        Command::Explain => {
+            let target = crate::explain_cmd::Target::workload(kind, &card.name);
             crate::app::timeline::open(state, card.namespace.clone(), target, effects);
         }
-        Command::Explain => state
-            .flash(format!("The timeline opens on deployments and pods; Enter shows the pods of {}", card.name), true),
         _ => return false,
     }
     true

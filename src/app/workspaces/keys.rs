@@ -29,6 +29,7 @@ pub fn on_key(
         KeyContext::Apps => on_apps(state, command, effects),
         KeyContext::Matches => on_matches(state, command, effects),
         KeyContext::Build if !global(state, command, effects) => super::build::on_command(state, command, effects),
+        KeyContext::AppHistory => super::history::on_command(state, command, effects),
         _ => {}
     }
 }

@@ -7,6 +7,7 @@ pub mod card_actions;
 pub mod cards;
 pub mod filter;
 pub mod form;
+pub mod history;
 mod keys;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -66,6 +67,8 @@ pub struct WsState {
     pub cards: Vec<AppCard>,
     /// Build → push → roll out of one app, over the cards.
     pub build: Option<build::BuildPane>,
+    /// The history of the app opened from its card, over its lists.
+    pub history: Option<history::HistoryPane>,
     pub build_seq: u64,
     /// Why the open workspace's filters cannot be applied (a stored selector that does not parse).
     pub filter_error: Option<String>,
@@ -112,6 +115,12 @@ pub enum WsMsg {
     BuildDone {
         id: u64,
         result: Result<crate::git::pipeline::Delivered, crate::git::pipeline::Stopped>,
+    },
+    /// An app's history, as asked by [`WsEffect::LoadHistory`].
+    History {
+        namespace: String,
+        apps: Vec<String>,
+        result: Result<Vec<crate::store::TranscriptEntry>, String>,
     },
 }
 
@@ -161,6 +170,12 @@ pub enum WsEffect {
         token: build::BuildToken,
     },
     CancelBuild(build::BuildToken),
+    /// Read what mosaic did to an app (its workload and Services, `apps`), answered by [`WsMsg::History`].
+    LoadHistory {
+        context: String,
+        namespace: String,
+        apps: Vec<String>,
+    },
     /// Watch a workload's rollout to its end in the build pane (after a force pull).
     WatchRollout {
         id: u64,
@@ -195,6 +210,10 @@ pub fn ensure(state: &mut State, effects: &mut Vec<Effect>) {
         effects.push(Effect::Ws(WsEffect::Load { context }));
     }
     build::take_pending(state, effects);
+    if state.view.app.is_none() {
+        // The app was left (Esc, the palette): its history goes with it.
+        state.ws.history = None;
+    }
     if !matches!(state.ws.screen, Some(Screen::Apps { .. }) | Some(Screen::Matches { .. })) {
         return;
     }
@@ -299,6 +318,7 @@ pub fn on_msg(state: &mut State, msg: WsMsg, effects: &mut Vec<Effect>) {
         WsMsg::BuildPrepared { id, result } => build::on_prepared(state, id, result),
         WsMsg::BuildEvent { id, event } => build::on_event(state, id, event),
         WsMsg::BuildDone { id, result } => build::on_done(state, id, result, effects),
+        WsMsg::History { namespace, apps, result } => history::on_loaded(state, &namespace, &apps, result),
         WsMsg::Repo { path, state: repo } => {
             state.ws.reading.remove(&path);
             state.ws.repos.insert(path, repo);
@@ -393,6 +413,10 @@ pub fn key_context(state: &State) -> Option<super::keymap::KeyContext> {
     }
     if state.ws.build.is_some() {
         return Some(KeyContext::Build);
+    }
+    // Under a text pane (a copy to do by hand), an object pane or a timeline, those take the keys.
+    if state.ws.history.is_some() && state.pane.is_none() && state.object_pane.is_none() && state.timeline.is_none() {
+        return Some(KeyContext::AppHistory);
     }
     if state.ws.form.is_some() {
         return Some(KeyContext::Form);
