@@ -8,10 +8,38 @@ pub fn middle(text: &str, width: usize) -> String {
         return text.to_string();
     }
     let keep = width.saturating_sub(1);
-    let tail = keep.div_ceil(2);
+    // The last `-segment` whole when it takes at most half (`-x2k4p`), so the start keeps more of the name.
+    let last = text.chars().rev().position(|c| c == '-').map(|at| at + 1);
+    let tail = last.filter(|&n| n <= keep / 2).unwrap_or(keep.div_ceil(2));
     let head: String = text.chars().take(keep - tail).collect();
     let end: String = text.chars().skip(len - tail).collect();
     if width == 0 { String::new() } else { format!("{head}…{end}") }
+}
+
+/// `text` in lines of at most `width` characters, broken between words; a word longer than a line is cut.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(line.chars().take(width).collect());
+            line = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -20,10 +48,21 @@ mod tests {
 
     #[test]
     fn a_cut_name_keeps_its_end_so_replicas_stay_apart() {
-        assert_eq!(middle("inventory-5676797f77-x2k4p", 22), "inventory-…97f77-x2k4p");
+        assert_eq!(middle("inventory-5676797f77-x2k4p", 22), "inventory-56767…-x2k4p");
+        assert_eq!(middle("payments/charge-worker-queue", 15), "payments…-queue");
         assert_ne!(middle("inventory-5676797f77-x2k4p", 22), middle("inventory-5676797f77-q8zrt", 22));
         assert_eq!(middle("redis-0", 22), "redis-0");
         assert_eq!(middle("abcdef", 1), "…");
         assert_eq!(middle("abcdef", 0), "");
+    }
+
+    #[test]
+    fn words_wrap_whole() {
+        assert_eq!(
+            wrap_words("Copy the game plan's command (OSC 52)", 16),
+            ["Copy the game", "plan's command", "(OSC 52)"]
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), [""]);
     }
 }

@@ -99,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 /// Columns that give way first when the flexible column would otherwise be cut.
-const OPTIONAL: &[&str] = &["NODE", "EXTERNAL-IP", "UP-TO-DATE"];
+const OPTIONAL: &[&str] = &["NODE", "EXTERNAL-IP", "UP-TO-DATE", "VOLUME"];
 /// Columns that are never dropped.
 const KEPT: &[&str] = &["STATUS", "NAMESPACE", "READY", "NAME"];
 

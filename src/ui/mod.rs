@@ -1,6 +1,6 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
 pub mod build_pane;
-mod cut;
+pub(crate) mod cut;
 pub mod dialogs;
 pub mod editor;
 pub mod faults;

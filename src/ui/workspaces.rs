@@ -111,10 +111,10 @@ fn manager(frame: &mut Frame, area: Rect, state: &State, selected: usize, theme:
         lines.push(Line::styled(" Reading the saved workspaces…", theme.muted()));
     } else if list.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(" No workspace in context {} yet. n creates one: a named filter over apps.", state.context.context),
-            theme.muted(),
-        ));
+        // Two lines: one would be cut at 80 columns.
+        let none = format!(" No workspace in context {} yet.", state.context.context);
+        lines.push(Line::styled(cut(&none, width), theme.muted()));
+        lines.push(Line::styled(" n creates one: a named filter over apps.", theme.muted()));
     }
     for (i, ws) in list.iter().enumerate() {
         let default = if ws.is_default { "★" } else { "" };
