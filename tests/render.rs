@@ -269,6 +269,16 @@ fn help_80x24_wraps_descriptions_whole() {
     update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('?'))));
     let screen = text(&draw(&mut s, 80, 24));
     insta::assert_snapshot!("help_80x24", screen);
-    assert!(screen.contains("containers → logs"), "the drill-down description goes on: {screen}");
+    assert!(screen.contains("→ logs, service → endpoints → pods"), "the drill-down description goes on: {screen}");
     assert_eq!(screen.lines().last(), Some(" Esc close"));
+}
+
+/// The palette's descriptions end in whole words (or `…`) at 80 columns.
+#[test]
+fn palette_80x24_cuts_descriptions_between_words() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(':'))));
+    let screen = text(&draw(&mut s, 80, 24));
+    insta::assert_snapshot!("palette_80x24", screen);
+    assert!(screen.contains(":ns alone lists them"), "{screen}");
 }

@@ -16,6 +16,15 @@ pub fn middle(text: &str, width: usize) -> String {
     if width == 0 { String::new() } else { format!("{head}…{end}") }
 }
 
+/// `text` in at most `width` characters: whole when it fits, else the words that fit and `…`.
+pub fn words(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let first = wrap_words(text, width.saturating_sub(1)).into_iter().next().unwrap_or_default();
+    format!("{}…", first.trim_end_matches([',', ';', ':', ' ']))
+}
+
 /// `text` in lines of at most `width` characters, broken between words; a word longer than a line is cut.
 pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -58,6 +67,8 @@ mod tests {
 
     #[test]
     fn words_wrap_whole() {
+        assert_eq!(words("Switch namespace: :ns NAME, :ns all", 24), "Switch namespace: :ns…");
+        assert_eq!(words("short", 24), "short");
         assert_eq!(
             wrap_words("Copy the game plan's command (OSC 52)", 16),
             ["Copy the game", "plan's command", "(OSC 52)"]

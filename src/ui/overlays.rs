@@ -16,7 +16,9 @@ pub fn palette(frame: &mut Frame, above: Rect, p: &PaletteState, theme: &Theme) 
         return;
     }
     let height = (p.suggestions.len().min(8) as u16 + 2).min(above.height);
-    let width = above.width.min(72);
+    let width = above.width.min(100);
+    // The suggestion's column, its text, then the description's room inside the border.
+    let room = usize::from(width).saturating_sub(2 + 19 + 1);
     let area = Rect { x: above.x, y: above.y + above.height - height, width, height };
     let lines: Vec<Line> = p
         .suggestions
@@ -32,7 +34,7 @@ pub fn palette(frame: &mut Frame, above: Rect, p: &PaletteState, theme: &Theme) 
             Line::from(vec![
                 Span::styled(format!(" {:<18}", s.text), style.add_modifier(Modifier::BOLD)),
                 Span::styled(
-                    format!(" {}", s.description),
+                    format!(" {}", super::cut::words(&s.description, room)),
                     if i == p.selected { style } else { Style::default().fg(theme.muted) },
                 ),
             ])
