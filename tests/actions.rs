@@ -932,6 +932,29 @@ mod quoting {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
 
+    /// A probe's or the HTTP sender's script line (double quotes where they keep a word literal) runs with
+    /// exactly its argv under `sh -c`, and so does the `sh -c '…'` line that carries it.
+    #[test]
+    fn a_script_line_runs_with_exactly_argv_even_nested() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fake_kubectl(dir.path());
+        let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+        let config = ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() };
+        proptest!(config, |(words in prop::collection::vec(awkward(), 0..4))| {
+            let argv: Vec<String> = std::iter::once("kubectl".to_string()).chain(words).collect();
+            let script = action::script_line(&argv);
+            let nested = action::shell_line(&["sh".to_string(), "-c".to_string(), script.clone()]);
+            for line in [&script, &nested] {
+                let output = Command::new("sh").arg("-c").arg(line).env("PATH", &path).output().expect("sh runs");
+                prop_assert!(output.status.success(), "sh failed on {:?}: {}", line, String::from_utf8_lossy(&output.stderr));
+                let mut args: Vec<String> =
+                    output.stdout.split(|b| *b == 0).map(|arg| String::from_utf8_lossy(arg).into_owned()).collect();
+                prop_assert_eq!(args.pop(), Some(String::new()), "every argument ends with NUL");
+                prop_assert_eq!(&args[..], &argv[1..], "line: {}", line);
+            }
+        });
+    }
+
     #[test]
     fn the_shell_line_runs_with_exactly_argv() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -284,6 +284,36 @@ async fn a_failed_build_stops_with_its_last_lines_and_changes_nothing() {
     );
 }
 
+/// The stop names the line that says why, not what docker printed after it (a link, a blank line), and
+/// without BuildKit's `#5 0.41` prefixes or colour codes, in the pane's lines too. BuildKit writes to stderr.
+#[tokio::test]
+async fn a_failed_build_is_summed_up_by_its_last_error_line() {
+    let s = setup().await;
+    s.fake_docker(
+        r#"[ "$1" = build ] && {
+  exec >&2
+  echo '#5 [3/4] RUN npm ci'
+  echo '#5 0.412 npm ERR! code ENOENT'
+  echo '#5 ERROR: process "/bin/sh -c npm ci" did not complete successfully: exit code: 254'
+  echo '   4 | >>> RUN npm ci'
+  printf '\033[31mERROR\033[0m: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 254\n'
+  echo ''
+  echo 'View build details: docker-desktop://dashboard/build/default/default/x8t0hmd4y1k2k9zq'
+  exit 1
+}"#,
+    );
+    let (result, events) = run(&s, &s.pipeline(true), false, &CancellationToken::new()).await;
+    let stopped = result.unwrap_err();
+    assert_eq!(stopped.stage, StageKind::Build);
+    assert_eq!(
+        stopped.message,
+        r#"docker exited with code 1: ERROR: failed to solve: process "/bin/sh -c npm ci" did not complete successfully: exit code: 254"#
+    );
+    let shown: Vec<&String> =
+        events.iter().filter_map(|e| if let Event::Line(StageKind::Build, l) = e { Some(l) } else { None }).collect();
+    assert!(shown.iter().all(|l| !l.contains('\x1b')), "no escape reaches the pane: {shown:?}");
+}
+
 #[tokio::test]
 async fn cancel_stops_a_running_build() {
     let s = setup().await;

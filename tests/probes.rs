@@ -103,7 +103,7 @@ async fn the_probe_pod_is_exactly_this_and_is_deleted_when_done() {
     assert!(
         script.starts_with(
             "curl -s -o /dev/null --connect-timeout 5 --max-time 10 -w \
-             \"mosaic-probe\\\\t0\\\\t%{http_code}\\\\t%{time_total}\\\\t%{exitcode}\\\\t%{errormsg}\\\\n\" \
+             \"mosaic-probe\\t0\\t%{http_code}\\t%{time_total}\\t%{exitcode}\\t%{errormsg}\\n\" \
              http://storefront.shop.svc.cluster.local:80/; curl "
         ),
         "{script}"

@@ -261,3 +261,24 @@ fn exec_output_pane_shows_stdout_stderr_and_the_exit_code() {
     let screen = text(&draw(&mut s, 100, 30));
     insta::assert_snapshot!("exec_output_100x30", screen);
 }
+
+/// At 80 columns the help wraps each description between words under itself, and the footer says how to close.
+#[test]
+fn help_80x24_wraps_descriptions_whole() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('?'))));
+    let screen = text(&draw(&mut s, 80, 24));
+    insta::assert_snapshot!("help_80x24", screen);
+    assert!(screen.contains("→ logs, service → endpoints → pods"), "the drill-down description goes on: {screen}");
+    assert_eq!(screen.lines().last(), Some(" Esc close"));
+}
+
+/// The palette's descriptions end in whole words (or `…`) at 80 columns.
+#[test]
+fn palette_80x24_cuts_descriptions_between_words() {
+    let mut s = listed(Scope::Namespace("acme".into()));
+    update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(':'))));
+    let screen = text(&draw(&mut s, 80, 24));
+    insta::assert_snapshot!("palette_80x24", screen);
+    assert!(screen.contains(":ns alone lists them"), "{screen}");
+}

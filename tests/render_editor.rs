@@ -10,7 +10,7 @@ use mosaic::cluster::Scope;
 use mosaic::ui::Theme;
 use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
-use support::screen::{kind_acme, now, paint, text};
+use support::screen::{draw, kind_acme, now, paint, text};
 
 const DEPLOYMENTS: &str = include_str!("fixtures/real-1.19/deployments-list.json");
 const EVENTS: &str = include_str!("fixtures/real-1.19/events-for-one-pod.json");
@@ -203,6 +203,23 @@ fn editor_shows_the_yaml_with_line_numbers_and_the_plan() {
     let at = editor.textarea.cursor();
     assert_eq!((at.0, at.1), (4, 6), "the cursor is on the error");
     insta::assert_snapshot!("editor_yaml_error_100x30", text(&paint(&state, 100, 30)));
+}
+
+/// At 80 columns the footer drops the hints that do not fit, whole, and keeps each pane's way out and `? help`.
+#[test]
+fn yaml_and_editor_at_80x24_keep_their_way_out_in_the_footer() {
+    let mut state = state();
+    open_pane(&mut state, PaneKind::Yaml, &deployment(), Vec::new());
+    let yaml = text(&draw(&mut state, 80, 24));
+    let footer = yaml.lines().last().unwrap_or_default();
+    assert!(footer.contains("Esc close") && footer.contains("? help"), "{footer}");
+    insta::assert_snapshot!("yaml_view_80x24", yaml);
+    update(&mut state, key(KeyCode::Esc));
+    open_editor(&mut state, &deployment());
+    let editor = text(&draw(&mut state, 80, 24));
+    let footer = editor.lines().last().unwrap_or_default();
+    assert!(footer.contains("Esc close") && footer.contains("Ctrl-s save"), "{footer}");
+    insta::assert_snapshot!("editor_80x24", editor);
 }
 
 #[test]

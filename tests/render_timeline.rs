@@ -114,6 +114,8 @@ fn crashing_pod_timeline_80x24() {
     let buffer = draw(&mut s, 80, 24);
     let screen = text(&buffer);
     insta::assert_snapshot!("timeline_pod_80x24", screen);
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(footer.contains("c copy") && footer.contains("Esc close"), "the timeline's own keys: {footer}");
     assert_eq!(verdict_colour(&buffer), Theme::default().status_error, "an error verdict is drawn in red");
     assert!(screen.lines().all(|l| l.chars().count() <= 80));
 }

@@ -18,6 +18,8 @@ fn workspace_view_shows_each_app_with_its_rollout_pods_service_and_commit() {
         let mut s = apps_state(w, h);
         let screen = text(&draw(&mut s, w, h));
         insta::assert_snapshot!(format!("workspace_view_{w}x{h}"), screen);
+        let footer = screen.lines().last().unwrap_or_default();
+        assert!(footer.ends_with("Esc close") && footer.contains("? help"), "the way out is hinted: {footer}");
     }
     let s = apps_state(120, 40);
     let card = |name: &str| s.ws.cards.iter().find(|c| c.name == name).expect(name).clone();

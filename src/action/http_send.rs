@@ -49,7 +49,7 @@ impl HttpSend {
     /// The probe pod that sends it.
     pub fn pod(&self, namespace: &str, image: &str) -> ProbePod {
         let mut pod = ProbePod::for_targets(namespace, image, &[]);
-        pod.command = vec!["sh".into(), "-c".into(), super::plan::shell_line(&self.curl_argv())];
+        pod.command = vec!["sh".into(), "-c".into(), super::plan::script_line(&self.curl_argv())];
         pod
     }
 
@@ -200,5 +200,24 @@ mod tests {
         assert_eq!((failed.status, failed.exit), (None, 7));
         assert_eq!(failed.summary(), "no answer (curl exit 7: Failed to connect to x port 80)");
         assert_eq!(HttpExchange::parse("").error.as_deref(), Some("the probe pod printed no answer"));
+    }
+    /// The sender's script keeps the user's words: a JSON body and a header survive `sh -c` and the copied line.
+    #[test]
+    fn the_senders_line_splits_back_into_its_curl() {
+        let request = HttpSend {
+            method: "POST".into(),
+            url: "http://web.shop.svc.cluster.local:80/items".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: r#"{"name": "it's $5"}"#.into(),
+        };
+        let action = super::super::Action::send_http("shop", "curlimages/curl", request.clone());
+        let ctx = super::super::PlanCtx { context: "sim-admin".into(), namespace: "shop".into() };
+        let plan = action.plan(&ctx);
+        let words = shell_words::split(&plan.command).expect("the line splits");
+        assert_eq!(words, plan.argv);
+        let script = words.last().expect("the script");
+        assert_eq!(shell_words::split(script).expect("the script splits"), request.curl_argv());
+        let plain = request.pod("shop", "curlimages/curl").command;
+        assert!(plain[2].contains(r#"-H "Content-Type: application/json""#), "{}", plain[2]);
     }
 }

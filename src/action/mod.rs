@@ -29,7 +29,7 @@ pub use gate::{check, run};
 pub use http_send::{HttpExchange, HttpSend};
 pub use logs::stream_logs;
 pub use ops::{DrainPod, check_identity, drain_candidates, drain_for, job_name_for};
-pub use plan::shell_line;
+pub use plan::{script_line, shell_line};
 pub use probe::{ProbePod, run_probe, send_http};
 pub use targets::{ActionTarget, ObjectRef, PodController, ScaleKind, WorkloadKind};
 

@@ -282,22 +282,57 @@ impl Plan {
     }
 }
 
-/// `argv` quoted for a POSIX shell by `shlex`, except plain flags and values (`--replicas=3`, `app:1.2`) that
-/// no shell expands after the command word: shlex quotes every `=`, which only matters before it.
-/// An argument with a NUL byte (which no process can receive) loses it.
+/// `argv` quoted for a POSIX shell: plain flags and values (`--replicas=3`, `app:1.2`) bare, since no shell
+/// expands them after the command word (shlex would quote every `=`); anything else in single quotes, which
+/// keep every character but `'` literal, so a copied line reads as typed (shlex double-quotes any backslash,
+/// for Fish, which is not a POSIX shell); `shlex` for what single quotes cannot hold. An argument with a NUL
+/// byte (which no process can receive) loses it.
 pub fn shell_line(argv: &[String]) -> String {
-    argv.iter()
-        .map(|arg| {
-            if is_plain(arg) {
-                return arg.clone();
-            }
-            match shlex::try_quote(arg) {
-                Ok(quoted) => quoted.into_owned(),
-                Err(_) => shlex::try_quote(&arg.replace('\0', "")).map(|q| q.into_owned()).unwrap_or_default(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    argv.iter().map(|arg| quote(arg, false)).collect::<Vec<_>>().join(" ")
+}
+
+/// `argv` as one command of a script run by `sh -c`: as [`shell_line`], but in double quotes where they keep
+/// the argument literal (curl's `-w "…\t…"`), so the script holds no `'` and its own `sh -c '…'` stays
+/// readable.
+pub fn script_line(argv: &[String]) -> String {
+    argv.iter().map(|arg| quote(arg, true)).collect::<Vec<_>>().join(" ")
+}
+
+fn quote(arg: &str, prefer_double: bool) -> String {
+    if is_plain(arg) {
+        return arg.to_string();
+    }
+    if prefer_double && double_quotes_keep(arg) {
+        return format!("\"{arg}\"");
+    }
+    if single_quotes_keep(arg) {
+        return format!("'{arg}'");
+    }
+    match shlex::try_quote(arg) {
+        Ok(quoted) => quoted.into_owned(),
+        Err(_) => shlex::try_quote(&arg.replace('\0', "")).map(|q| q.into_owned()).unwrap_or_default(),
+    }
+}
+
+/// Single quotes keep all but `'`; control characters are left to shlex (a terminal may act on them when
+/// pasted), and so is `^` after a newline (bash's history substitution).
+fn single_quotes_keep(arg: &str) -> bool {
+    !arg.contains('\'') && !arg.contains("\n^") && !arg.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// Double quotes keep an argument with no `"`, `$`, `` ` ``, `!` or control character whose every `\` is
+/// followed by a character it does not escape there (`\t` stays `\t`).
+fn double_quotes_keep(arg: &str) -> bool {
+    let mut chars = arg.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '$' | '`' | '!' => return false,
+            '\\' if matches!(chars.peek(), None | Some('$' | '`' | '"' | '\\' | '\n')) => return false,
+            c if c.is_control() => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Safe unquoted anywhere after the command word, in sh, bash and zsh (where a leading `=` expands).

@@ -13,7 +13,7 @@ use kube::api::{DeleteParams, ListParams, LogParams, PostParams};
 use serde_json::{Value, json};
 
 use super::error::{ActionError, Step};
-use super::plan::shell_line;
+use super::plan::script_line;
 use crate::analysis::network::probe::{ProbeOutcome, ProbeResults, ProbeStage, ProbeTarget, curl_argv, parse_log};
 
 /// Every pod mosaic creates carries this label; leftovers are found by it.
@@ -49,7 +49,7 @@ impl ProbePod {
     /// failed target does not look like a failed probe.
     pub fn for_targets(namespace: &str, image: &str, targets: &[ProbeTarget]) -> ProbePod {
         let mut lines: Vec<String> =
-            targets.iter().enumerate().map(|(i, t)| shell_line(&curl_argv(i, &t.url))).collect();
+            targets.iter().enumerate().map(|(i, t)| script_line(&curl_argv(i, &t.url))).collect();
         lines.push("true".into());
         let per_target = i64::from(crate::analysis::network::probe::MAX_TIME) + 1;
         ProbePod {
@@ -518,5 +518,37 @@ mod tests {
         assert_eq!(argv[5], "--image=curlimages/curl:8.10.1");
         assert_eq!(argv[6], format!("--labels=app.kubernetes.io/managed-by=mosaic,mosaic.dev/probe={}", pod.run_id()));
         assert_eq!(argv[7..], [["--command".to_string(), "--".into()].as_slice(), &pod.command].concat());
+    }
+    /// The plan's line splits back, as a shell splits it, into the argv the pod really runs, and reads as
+    /// typed: the script in single quotes, curl's format in double quotes, no backslash doubled.
+    #[test]
+    fn the_copied_probe_line_is_readable_and_runs_what_the_pod_runs() {
+        let targets = [
+            ProbeTarget { label: "service web".into(), url: "http://web.shop.svc.cluster.local:80/".into() },
+            ProbeTarget { label: "pod web-7d9f".into(), url: "http://10.244.0.7:8080/".into() },
+        ];
+        let action = super::super::Action::probe("shop", "web", "curlimages/curl", targets.to_vec());
+        let super::super::Action::Probe { pod, .. } = &action else { panic!("a probe") };
+        let ctx = super::super::PlanCtx { context: "sim-admin".into(), namespace: "shop".into() };
+        let plan = action.plan(&ctx);
+        let line = &plan.command;
+        assert!(line.contains("--command -- sh -c 'curl -s -o /dev/null --connect-timeout 5"), "{line}");
+        assert!(line.contains(r#" -w "mosaic-probe\t0\t%{http_code}\t"#), "{line}");
+        assert!(line.ends_with("http://10.244.0.7:8080/; true'"), "{line}");
+        assert!(!line.contains(r"\\") && !line.contains(r#"\""#), "nothing escaped twice: {line}");
+
+        let words = shell_words::split(line).expect("the line splits");
+        assert_eq!(words, plan.argv);
+        let container = &pod.manifest()["spec"]["containers"][0];
+        let command: Vec<String> = serde_json::from_value(container["command"].clone()).expect("a command");
+        let dashes = words.iter().position(|w| w == "--").expect("--");
+        assert_eq!(words[dashes + 1..], command, "the line runs what the pod runs");
+        assert_eq!(words[..dashes].iter().filter(|w| w.starts_with("--image=")).count(), 1);
+
+        // And `sh -c` runs curl with the probe's own arguments, the format's `\t` left for curl.
+        let script = &command[2];
+        let run: Vec<Vec<String>> =
+            script.split("; ").map(|c| shell_words::split(c).expect("a command of the script")).collect();
+        assert_eq!(run, [curl_argv(0, &targets[0].url), curl_argv(1, &targets[1].url), vec!["true".to_string()]]);
     }
 }

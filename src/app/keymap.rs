@@ -100,6 +100,16 @@ impl KeyContext {
     fn closed(self) -> bool {
         self.captures_text() || matches!(self, KeyContext::Help | KeyContext::Confirm | KeyContext::EditorReview)
     }
+
+    /// Whether a global command works here, for the footer: every open context takes the palette and help,
+    /// but only lists filter with `/` and quit with `q` (the panes and screens ignore them).
+    fn takes_global(self, command: Command) -> bool {
+        match command {
+            Command::Filter => matches!(self, KeyContext::List | KeyContext::Faults),
+            Command::Quit => matches!(self, KeyContext::List | KeyContext::Faults | KeyContext::Text),
+            _ => true,
+        }
+    }
 }
 
 /// What a key does.
@@ -449,10 +459,6 @@ pub const KEYMAP: &[Binding] = &[
     bind(&["g", "Home"], C::Top, "top", "First app", "Apps", X::Apps, false),
     bind(&["G", "End"], C::Bottom, "bottom", "Last app", "Apps", X::Apps, false),
     bind(&["Enter"], C::Submit, "open", "Open the app: its pods (Esc comes back)", "Apps", X::Apps, true),
-    bind(&["b"], C::Bind, "bind", "Bind the app to its git repo and image repository", "Apps", X::Apps, true),
-    bind(&["M"], C::MatchAll, "match", "Match every unbound app to a repo under a folder", "Apps", X::Apps, true),
-    bind(&["w"], C::OpenWorkspaces, "workspaces", "Manage workspaces (:ws)", "Apps", X::Apps, true),
-    bind(&["R"], C::Refresh, "reread", "Read the bound repos again (git)", "Apps", X::Apps, false),
     bind(
         &["B"],
         C::Build,
@@ -462,6 +468,10 @@ pub const KEYMAP: &[Binding] = &[
         X::Apps,
         true,
     ),
+    bind(&["b"], C::Bind, "bind", "Bind the app to its git repo and image repository", "Apps", X::Apps, true),
+    bind(&["M"], C::MatchAll, "match", "Match every unbound app to a repo under a folder", "Apps", X::Apps, true),
+    bind(&["w"], C::OpenWorkspaces, "workspaces", "Manage workspaces (:ws)", "Apps", X::Apps, true),
+    bind(&["R"], C::Refresh, "reread", "Read the bound repos again (git)", "Apps", X::Apps, false),
     bind(&["s"], C::Scale, "scale", "Scale the app", "Apps", X::Apps, false),
     bind(&["r"], C::Restart, "restart", "Restart every pod of the app (rollout restart)", "Apps", X::Apps, false),
     bind(&["i"], C::SetImage, "set-image", "Set the image of a container of the app", "Apps", X::Apps, false),
@@ -885,17 +895,30 @@ pub fn lookup(context: KeyContext, kind: Option<Kind>, key: &KeyEvent) -> Option
         .map(|b| b.command)
 }
 
-/// The footer hints for a context (and kind of list): the global hinted bindings, then its own.
-/// The global ones come first: on a narrow terminal the end of the line is cut, and `? help` must stay.
+/// The footer hints for a context (and kind of list): the global hinted bindings that work there, then its own.
+/// The footer keeps what fits by [`hint_rank`].
 pub fn hints(context: KeyContext, kind: Option<Kind>) -> Vec<&'static Binding> {
     let mut out: Vec<&Binding> = Vec::new();
     let own = |k: &&str| active().iter().any(|b| b.context == context && applies(b, kind) && b.keys.contains(k));
     if !context.closed() {
         // A global key the context binds itself (`/` searches a pane) is not hinted twice.
-        out.extend(active().iter().filter(|b| b.context == KeyContext::Global && b.hint && !b.keys.iter().any(own)));
+        out.extend(active().iter().filter(|b| {
+            b.context == KeyContext::Global && b.hint && context.takes_global(b.command) && !b.keys.iter().any(own)
+        }));
     }
     out.extend(active().iter().filter(|b| b.context == context && b.hint && applies(b, kind)));
     out
+}
+
+/// Which hints a narrow footer keeps first (lower first): the way out of the pane, then `?` help (which lists
+/// everything), then the palette, then the rest in table order.
+pub fn hint_rank(b: &Binding) -> u8 {
+    match b.command {
+        Command::Back | Command::Cancel | Command::Quit => 0,
+        Command::Help => 1,
+        Command::Palette => 2,
+        _ => 3,
+    }
 }
 
 /// The help screen's sections, in table order.

@@ -207,7 +207,8 @@ fn on_data(state: &mut State, scope: Scope, data: Data, effects: &mut Vec<Effect
     }
 }
 
-fn key_context(state: &State) -> KeyContext {
+/// The context keys are read in: the footer hints the same one.
+pub fn key_context(state: &State) -> KeyContext {
     match &state.mode {
         Mode::Normal if state.editor.is_some() => {
             state.editor.as_ref().map_or(KeyContext::List, super::editor::key_context)

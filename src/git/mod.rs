@@ -9,6 +9,7 @@ pub mod image;
 pub mod matching;
 pub mod pipeline;
 mod repo;
+pub mod tool_output;
 pub mod worktree;
 
 pub use discover::{FoundRepo, discover};

@@ -495,6 +495,8 @@ async fn run_process(
             }
             line = rx.recv() => match line {
                 Some(line) => {
+                    // Colour codes and redrawn progress would garble the pane.
+                    let line = super::tool_output::plain(&line);
                     let _ = events.send(Event::Line(stage, line.clone()));
                     seen.push(line);
                 }
@@ -512,12 +514,12 @@ async fn run_process(
     if status.success() {
         return Ok(seen);
     }
-    let tail = seen.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join(" | ");
     let how = status.code().map_or("was killed".to_string(), |c| format!("exited with code {c}"));
-    Err(if tail.is_empty() {
-        format!("{} {how}", program.display())
-    } else {
-        format!("{} {how}: {tail}", program.display())
+    // `docker`, not its path: the summary is one line of the pane, and the game plan shows the path.
+    let name = program.file_name().map_or_else(|| program.display().to_string(), |n| n.to_string_lossy().into());
+    Err(match super::tool_output::failure_line(&seen) {
+        Some(why) => format!("{name} {how}: {why}"),
+        None => format!("{name} {how}"),
     })
 }
 

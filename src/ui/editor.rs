@@ -52,8 +52,16 @@ pub fn render(frame: &mut Frame, area: Rect, editor: &EditorState, theme: &Theme
         }
         (None, Phase::Applying) => ("Applying…".into(), Style::default().fg(theme.status_pending)),
         (None, Phase::Reloading) => ("Reloading…".into(), Style::default().fg(theme.status_pending)),
+        // Whole words at any width: the long sentence where it fits, else the short one.
         (None, _) => (
-            "Ctrl-S checks the YAML and shows the server's dry-run diff before anything is applied".into(),
+            [
+                "Ctrl-S checks the YAML and shows the server's dry-run diff before anything is applied",
+                "Ctrl-S checks the YAML and shows the dry-run diff before applying",
+            ]
+            .into_iter()
+            .find(|text| text.len() <= usize::from(message.width))
+            .unwrap_or("Ctrl-S checks and diffs first")
+            .into(),
             Style::default().fg(theme.muted),
         ),
     };

@@ -193,7 +193,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &FaultsView, t
                 lines.push(Line::from(vec![
                     Span::styled(format!(" {}", fit(f.severity.label(), SEVERITY_WIDTH)), severity_style),
                     Span::styled(fit(f.kind.short(), kind_width + GAP), base),
-                    Span::styled(fit(&label(view, f), object_width), base),
+                    Span::styled(fit(&super::cut::middle(&label(view, f), object_width), object_width), base),
                     Span::styled(" ".repeat(GAP), base),
                     Span::styled(fit(&f.verdict, verdict_width), base),
                 ]));

@@ -85,7 +85,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .map(|c| {
                 let (text, is_status) = &c.cells[r];
                 let style = if *is_status && !selected { base.patch(health_style) } else { base };
-                Span::styled(pad(text, c.width + GAP), style)
+                let text = if c.title == "NAME" { pad_name(text, c.width + GAP) } else { pad(text, c.width + GAP) };
+                Span::styled(text, style)
             })
             .collect();
         let mut line = Line::from(spans);
@@ -98,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 /// Columns that give way first when the flexible column would otherwise be cut.
-const OPTIONAL: &[&str] = &["NODE", "EXTERNAL-IP", "UP-TO-DATE"];
+const OPTIONAL: &[&str] = &["NODE", "EXTERNAL-IP", "UP-TO-DATE", "VOLUME"];
 /// Columns that are never dropped.
 const KEPT: &[&str] = &["STATUS", "NAMESPACE", "READY", "NAME"];
 
@@ -138,6 +139,11 @@ fn pad(text: &str, width: usize) -> String {
         let cut: String = text.chars().take(keep).collect();
         format!("{cut}…{}", " ".repeat(width.saturating_sub(keep + 1)))
     }
+}
+
+/// Pad or cut a name to exactly `width` characters, cutting in the middle (see [`super::cut`]).
+fn pad_name(text: &str, width: usize) -> String {
+    format!("{:<width$}", super::cut::middle(text, width.saturating_sub(GAP)))
 }
 
 /// Loading, forbidden, not served, or nothing there: say which, and what to do.

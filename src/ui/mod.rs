@@ -1,6 +1,7 @@
 //! The ui layer: pure rendering of the app state. `render(frame, state, theme)` reads and never changes.
 pub mod app_history;
 pub mod build_pane;
+pub(crate) mod cut;
 pub mod dialogs;
 pub mod editor;
 pub mod faults;

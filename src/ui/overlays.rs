@@ -16,7 +16,9 @@ pub fn palette(frame: &mut Frame, above: Rect, p: &PaletteState, theme: &Theme) 
         return;
     }
     let height = (p.suggestions.len().min(8) as u16 + 2).min(above.height);
-    let width = above.width.min(72);
+    let width = above.width.min(100);
+    // The suggestion's column, its text, then the description's room inside the border.
+    let room = usize::from(width).saturating_sub(2 + 19 + 1);
     let area = Rect { x: above.x, y: above.y + above.height - height, width, height };
     let lines: Vec<Line> = p
         .suggestions
@@ -32,7 +34,7 @@ pub fn palette(frame: &mut Frame, above: Rect, p: &PaletteState, theme: &Theme) 
             Line::from(vec![
                 Span::styled(format!(" {:<18}", s.text), style.add_modifier(Modifier::BOLD)),
                 Span::styled(
-                    format!(" {}", s.description),
+                    format!(" {}", super::cut::words(&s.description, room)),
                     if i == p.selected { style } else { Style::default().fg(theme.muted) },
                 ),
             ])
@@ -49,6 +51,9 @@ pub fn palette(frame: &mut Frame, above: Rect, p: &PaletteState, theme: &Theme) 
 }
 
 /// Every binding, grouped by where it applies, straight from the keymap table.
+/// The keys column of the help: two spaces, then the widest key names (`PageDown Ctrl-f`) and a space.
+const KEYS_WIDTH: usize = 18;
+
 pub fn help(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(90);
     let height = area.height.saturating_sub(2);
@@ -56,12 +61,17 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
     let mut lines = Vec::new();
     for (context, bindings) in sections() {
         lines.push(Line::styled(context.title(), Style::default().fg(theme.title).add_modifier(Modifier::BOLD)));
+        // Descriptions wrap under themselves, between words: cut at 80 columns they said half a sentence.
+        let room = usize::from(width.saturating_sub(2)).saturating_sub(KEYS_WIDTH);
         for b in bindings {
             let keys = b.keys.join(" ");
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<16}"), Style::default().fg(theme.key_hint).add_modifier(Modifier::BOLD)),
-                Span::styled(b.description.to_string(), Style::default().fg(theme.foreground)),
-            ]));
+            for (i, text) in super::cut::wrap_words(b.description, room).into_iter().enumerate() {
+                let keys = if i == 0 { format!("  {keys:<w$}", w = KEYS_WIDTH - 2) } else { " ".repeat(KEYS_WIDTH) };
+                lines.push(Line::from(vec![
+                    Span::styled(keys, Style::default().fg(theme.key_hint).add_modifier(Modifier::BOLD)),
+                    Span::styled(text, Style::default().fg(theme.foreground)),
+                ]));
+            }
         }
         lines.push(Line::raw(""));
     }

@@ -119,10 +119,10 @@ fn manager(frame: &mut Frame, area: Rect, state: &State, selected: usize, theme:
         lines.push(Line::styled(" Reading the saved workspaces…", theme.muted()));
     } else if list.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(" No workspace in context {} yet. n creates one: a named filter over apps.", state.context.context),
-            theme.muted(),
-        ));
+        // Two lines: one would be cut at 80 columns.
+        let none = format!(" No workspace in context {} yet.", state.context.context);
+        lines.push(Line::styled(cut(&none, width), theme.muted()));
+        lines.push(Line::styled(" n creates one: a named filter over apps.", theme.muted()));
     }
     for (i, ws) in list.iter().enumerate() {
         let default = if ws.is_default { "★" } else { "" };
@@ -238,10 +238,18 @@ fn card_lines(card: &AppCard, selected: bool, layout: &CardLayout, theme: &Theme
     // Pad the strip to one width, so the Service column lines up.
     let used = card.pods.len().min(strip_width) + strip.chars().count();
     first.push(Span::styled(format!("{strip}{}", " ".repeat(strip_width.saturating_sub(used))), theme.muted()));
+    // The longest in-cluster name that fits (`web.shop.svc.cluster.local`, `web.shop.svc`, `web.shop`, `web`):
+    // a DNS name cut anywhere else reads as a wrong one.
+    let room = width.saturating_sub(first.iter().map(Span::width).sum::<usize>() + 2);
     let service = match card.services.as_slice() {
         [] => "no Service".to_string(),
-        [one] => format!("svc {}", card.dns(one)),
-        [one, rest @ ..] => format!("svc {} +{}", card.dns(one), rest.len()),
+        [one, rest @ ..] => {
+            let more = if rest.is_empty() { String::new() } else { format!(" +{}", rest.len()) };
+            let ns = &card.namespace;
+            let names = [card.dns(one), format!("{one}.{ns}.svc"), format!("{one}.{ns}"), one.clone()];
+            let fits = names.iter().map(|n| format!("svc {n}{more}")).find(|t| t.chars().count() <= room);
+            fits.unwrap_or_else(|| cut(&format!("svc {one}{more}"), room))
+        }
     };
     first.push(Span::styled(format!("  {service}"), theme.base()));
 
