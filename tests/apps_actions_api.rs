@@ -27,6 +27,8 @@ struct Setup {
     session: Session,
     dir: tempfile::TempDir,
     repo: PathBuf,
+    /// Where a build records its stages and the image it pushed.
+    store: mosaic::store::StoreHandle,
 }
 
 async fn setup() -> Setup {
@@ -47,7 +49,7 @@ async fn setup() -> Setup {
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
     let sig = Signature::now("Ann Dev", "ann@example.com").unwrap();
     repo.commit(Some("HEAD"), &sig, &sig, "Serve the new front page", &tree, &[]).unwrap();
-    Setup { sim, session, dir, repo: repo_path }
+    Setup { sim, session, dir, repo: repo_path, store: mosaic::store::in_memory() }
 }
 
 fn key(code: KeyCode) -> Msg {
@@ -231,7 +233,16 @@ async fn build(
         panic!("y runs the build")
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(mosaic::runtime::workspaces::run_build(s.session.clone(), false, id, *prepared, token, tx));
+    let recorder = mosaic::runtime::workspaces::stage_recorder(s.store.clone(), "s-1".into(), &prepared);
+    let task = tokio::spawn(mosaic::runtime::workspaces::run_build_recorded(
+        s.session.clone(),
+        false,
+        id,
+        *prepared,
+        token,
+        tx,
+        Some(recorder),
+    ));
     let mut asked = Vec::new();
     while let Some(msg) = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await.expect("the build ends") {
         let Msg::Ws(msg) = msg else { continue };
@@ -277,6 +288,18 @@ async fn the_build_pane_runs_every_stage_of_the_pipeline() {
         Some(&json!(format!("registry.local:5000/acme/frontend:{short}")))
     );
     assert!(!s.dir.path().join("checkout").exists(), "the checkout is removed");
+
+    // The pushed digest is remembered with its commit, and the cards have it at once.
+    let context = s.session.target.context.clone();
+    let built = s.store.list_built(&context).await.expect("reads");
+    assert_eq!(built.len(), 1, "{built:?}");
+    let head = mosaic::git::status(&s.repo, 1).ready().unwrap().head.clone().unwrap().sha;
+    assert_eq!(
+        (built[0].kind.as_str(), built[0].name.as_str(), built[0].sha.as_str()),
+        ("Deployment", "frontend", head.as_str())
+    );
+    assert_eq!(built[0].digest, "sha256:9d0c2b6f1e3a4b5c6d7e8f90112233445566778899aabbccddeeff0011223344");
+    assert_eq!(state.ws.built, built);
 }
 
 #[tokio::test]

@@ -214,7 +214,7 @@ fn a_sha_in_the_image_tag_says_whether_head_runs() {
     };
     let head = ready(git::status(dir.path(), 5)).head.unwrap();
     let image = format!("ghcr.io/acme/web:{}", head.short());
-    let answer = deployed::compare(&running(image.clone()), Some(&head), None, Some("ghcr.io/acme/web"), None);
+    let answer = deployed::compare(&running(image.clone()), Some(&head), None, Some("ghcr.io/acme/web"), &[]);
     assert_eq!(answer.head, Answer::Yes);
     assert_eq!(answer.evidence, Evidence::ImageTag { container: "web".into(), image: image.clone() });
 
@@ -223,13 +223,13 @@ fn a_sha_in_the_image_tag_says_whether_head_runs() {
     repo.tag_lightweight("v1", &repo.find_object(built, None).unwrap(), false).unwrap();
     let head = ready(git::status(dir.path(), 5)).head.unwrap();
     let v1 = git::resolve(dir.path(), "v1").unwrap();
-    let answer = deployed::compare(&running(image), Some(&head), Some(("v1", &v1)), None, None);
+    let answer = deployed::compare(&running(image), Some(&head), Some(("v1", &v1)), None, &[]);
     assert_eq!(answer.head, Answer::No);
     assert_eq!(answer.branch, Some(("v1".into(), Answer::Yes)));
     assert_eq!(answer.headline(), format!("commit deployed: no (running {})", &built.to_string()[..7]));
     // The full SHA in a tag works as well.
     let full =
-        deployed::compare(&running(format!("web:sha-{head_sha}", head_sha = head.sha)), Some(&head), None, None, None);
+        deployed::compare(&running(format!("web:sha-{head_sha}", head_sha = head.sha)), Some(&head), None, None, &[]);
     assert_eq!(full.head, Answer::Yes);
 }
 
@@ -293,17 +293,17 @@ fn an_apps_card_reads_its_repo_and_answers_or_says_the_repo_is_gone() {
         ..Running::default()
     };
     let mut binding = mosaic::store::AppBinding::new("c", "shop", "Deployment", "web");
-    assert_eq!(git::app_commit(&binding, None, &running, None), git::AppCommit { repo: None, deployed: None });
+    assert_eq!(git::app_commit(&binding, None, &running, &[]), git::AppCommit { repo: None, deployed: None });
 
     binding.repo_path = Some(dir.path().join("web"));
     binding.image_repo = Some("ghcr.io/acme/web".into());
-    let card = git::app_commit(&binding, Some("main"), &running, None);
+    let card = git::app_commit(&binding, Some("main"), &running, &[]);
     let deployed = card.deployed.unwrap();
     assert_eq!(deployed.headline(), "commit deployed: yes");
     assert_eq!(deployed.branch, Some(("main".into(), Answer::Yes)));
 
     fs::rename(dir.path().join("web"), dir.path().join("web-moved")).unwrap();
-    let card = git::app_commit(&binding, Some("main"), &running, None);
+    let card = git::app_commit(&binding, Some("main"), &running, &[]);
     assert!(matches!(card.repo, Some(RepoState::Missing { .. })));
     assert_eq!(card.deployed, None);
 }

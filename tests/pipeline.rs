@@ -225,13 +225,8 @@ async fn the_pipeline_builds_pushes_sets_the_image_annotates_and_watches_the_rol
         annotations: serde_json::from_value(annotations.clone()).unwrap(),
         image_ids: vec![],
     };
-    let answer = mosaic::git::deployed::compare(
-        &running,
-        Some(&s.commit),
-        None,
-        Some("registry.local:5000/acme/frontend"),
-        None,
-    );
+    let answer =
+        mosaic::git::deployed::compare(&running, Some(&s.commit), None, Some("registry.local:5000/acme/frontend"), &[]);
     assert_eq!(answer.headline(), "commit deployed: yes");
 }
 

@@ -71,7 +71,10 @@ async fn a_new_database_is_created_migrated_and_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["app_bindings", "exec_history", "http_history", "recorded_events", "transcript", "workspaces"]);
+    assert_eq!(
+        tables,
+        ["app_bindings", "built_images", "exec_history", "http_history", "recorded_events", "transcript", "workspaces"]
+    );
 }
 
 #[tokio::test]
@@ -317,6 +320,9 @@ async fn exec_history_round_trips_newest_first_per_app() {
 }
 
 /// What migration 6 added: the transcript's target columns and their index, so a database can be made older.
+/// Migration 7 undone: no compared branch, no built images.
+const UNDO_BUILT_IMAGES: &str = "DROP TABLE built_images; ALTER TABLE app_bindings DROP COLUMN compare_branch;";
+
 const UNDO_TRANSCRIPT_TARGET: &str = "DROP INDEX transcript_by_app;
     ALTER TABLE transcript DROP COLUMN app; ALTER TABLE transcript DROP COLUMN target_name;
     ALTER TABLE transcript DROP COLUMN target_kind; ALTER TABLE transcript DROP COLUMN namespace;";
@@ -328,6 +334,7 @@ async fn a_version_5_database_gains_the_transcript_target_and_keeps_its_entries(
     {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(UNDO_TRANSCRIPT_TARGET).unwrap();
+        conn.execute_batch(UNDO_BUILT_IMAGES).unwrap();
         conn.execute(
             "INSERT INTO transcript (session, at, context, command, summary, ok, outcome)
              VALUES ('old', '2026-11-20T10:00:00Z', 'kind-dev', 'kubectl -n shop rollout restart deployment/cart',
@@ -367,6 +374,7 @@ async fn a_version_2_database_gains_exec_history_and_keeps_its_data() {
         // A version 2 database has neither the exec history (3), the event recorder (4) nor the HTTP history (5).
         conn.execute_batch("DROP TABLE exec_history; DROP TABLE recorded_events; DROP TABLE http_history").unwrap();
         conn.execute_batch(UNDO_TRANSCRIPT_TARGET).unwrap();
+        conn.execute_batch(UNDO_BUILT_IMAGES).unwrap();
     }
     set_user_version(&path, 2);
     let (store, status) = open(dir.path());
@@ -400,6 +408,7 @@ async fn a_version_3_database_gains_the_event_recorder_and_keeps_its_data() {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("DROP TABLE recorded_events; DROP TABLE http_history").unwrap();
         conn.execute_batch(UNDO_TRANSCRIPT_TARGET).unwrap();
+        conn.execute_batch(UNDO_BUILT_IMAGES).unwrap();
     }
     set_user_version(&path, 3);
     let (store, status) = open(dir.path());

@@ -156,13 +156,14 @@ impl Deployed {
 }
 
 /// Which commit runs, from the first evidence that says, and how it compares with `head` and `branch`.
-/// `image_repo` (the binding's) picks the app's own containers; without it every container counts.
+/// `image_repo` (the binding's) picks the app's own containers; without it every container counts. `built` are
+/// the images mosaic pushed for the app, newest first.
 pub fn compare(
     running: &Running,
     head: Option<&CommitInfo>,
     branch: Option<(&str, &CommitInfo)>,
     image_repo: Option<&str>,
-    built: Option<&Built>,
+    built: &[Built],
 ) -> Deployed {
     let containers = own_containers(running, image_repo);
     let mut notes = Vec::new();
@@ -177,16 +178,24 @@ pub fn compare(
         .clone()
         .map(|sha| (sha, Evidence::Annotation { branch: running.annotations.get(COMMIT_BRANCH).cloned() }));
     let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-    let from_digest = built.and_then(|built| {
-        let ids: Vec<&String> =
-            running.image_ids.iter().filter(|(name, _)| names.contains(&name.as_str())).map(|(_, id)| id).collect();
-        if ids.is_empty() {
-            return None;
-        }
-        let matching = ids.iter().filter(|id| id.ends_with(&built.digest)).count();
-        let evidence = Evidence::ImageDigest { digest: built.digest.clone(), matching, total: ids.len() };
-        Some((matching, ids.len(), built.sha.clone(), evidence))
-    });
+    let ids: Vec<&String> =
+        running.image_ids.iter().filter(|(name, _)| names.contains(&name.as_str())).map(|(_, id)| id).collect();
+    // The build every running container has, else one some have (a rollout under way), else the newest.
+    let matching = |b: &Built| ids.iter().filter(|id| id.ends_with(&b.digest)).count();
+    let from_digest = (!ids.is_empty())
+        .then(|| {
+            built
+                .iter()
+                .find(|b| matching(b) == ids.len())
+                .or_else(|| built.iter().find(|b| matching(b) > 0))
+                .or_else(|| built.first())
+        })
+        .flatten()
+        .map(|b| {
+            let (matching, total) = (matching(b), ids.len());
+            let evidence = Evidence::ImageDigest { digest: b.digest.clone(), matching, total };
+            (matching, total, b.sha.clone(), evidence)
+        });
 
     let (running_sha, evidence, digest_mismatch) = if let Some((sha, evidence)) = from_tag {
         if let Some(annotated) = annotated.as_deref().filter(|a| !same_commit(a, &sha) && !same_commit(&sha, a)) {
@@ -352,7 +361,7 @@ mod tests {
     #[test]
     fn a_short_sha_in_the_tag_answers_first() {
         let r = running(Some("ghcr.io/acme/billing:main-3f2a9c1"), &[(COMMIT_SHA, OLDER)]);
-        let d = compare(&r, Some(&commit(HEAD)), Some(("release", &commit(OLDER))), Some("ghcr.io/acme/billing"), None);
+        let d = compare(&r, Some(&commit(HEAD)), Some(("release", &commit(OLDER))), Some("ghcr.io/acme/billing"), &[]);
         assert_eq!(d.head, Answer::Yes);
         assert_eq!(d.branch, Some(("release".into(), Answer::No)));
         assert_eq!(d.running_sha.as_deref(), Some("3f2a9c1"));
@@ -366,16 +375,16 @@ mod tests {
     fn a_short_sha_of_digits_only_answers_when_it_is_heads() {
         let head = "1919189e2f0c4d6a8b1c3e5f7a9b0c2d4e6f8a0b";
         let r = running(Some("ghcr.io/acme/billing:1919189"), &[]);
-        let d = compare(&r, Some(&commit(head)), None, Some("ghcr.io/acme/billing"), None);
+        let d = compare(&r, Some(&commit(head)), None, Some("ghcr.io/acme/billing"), &[]);
         assert_eq!((d.head, d.running_sha.as_deref()), (Answer::Yes, Some("1919189")));
-        let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), None);
+        let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), &[]);
         assert_eq!(d.head, Answer::Unknown, "seven digits that name no known commit may be a build number");
     }
 
     #[test]
     fn the_annotation_answers_when_the_tag_has_no_sha() {
         let r = running(None, &[(COMMIT_SHA, OLDER), (COMMIT_BRANCH, "main")]);
-        let d = compare(&r, Some(&commit(HEAD)), None, None, None);
+        let d = compare(&r, Some(&commit(HEAD)), None, None, &[]);
         assert_eq!(d.head, Answer::No);
         assert_eq!(d.evidence, Evidence::Annotation { branch: Some("main".into()) });
         assert_eq!(d.headline(), "commit deployed: no (running 1b2c3d4)");
@@ -387,22 +396,34 @@ mod tests {
         let r = running(None, &[]);
         let digest = r.image_ids[0].1.split('@').nth(1).unwrap().to_string();
         let built = Built { digest: digest.clone(), sha: HEAD.into() };
-        let d = compare(&r, Some(&commit(HEAD)), None, None, Some(&built));
+        let d = compare(&r, Some(&commit(HEAD)), None, None, std::slice::from_ref(&built));
         assert_eq!((d.head, d.running_sha.as_deref()), (Answer::Yes, Some(HEAD)));
         assert!(matches!(d.evidence, Evidence::ImageDigest { matching, total, .. } if matching == total));
 
         let other = Built { digest: format!("sha256:{}", "0".repeat(64)), sha: HEAD.into() };
-        let d = compare(&r, Some(&commit(HEAD)), Some(("old", &commit(OLDER))), None, Some(&other));
+        let d = compare(&r, Some(&commit(HEAD)), Some(("old", &commit(OLDER))), None, &[other]);
         assert_eq!(d.head, Answer::No, "the pods do not run what was built from HEAD");
         assert_eq!(d.branch, Some(("old".into(), Answer::Unknown)));
     }
 
     #[test]
+    fn an_older_build_that_runs_names_its_commit() {
+        let r = running(None, &[]);
+        let digest = r.image_ids[0].1.split('@').nth(1).unwrap().to_string();
+        let newest = Built { digest: format!("sha256:{}", "0".repeat(64)), sha: HEAD.into() };
+        let rolled_back = Built { digest, sha: OLDER.into() };
+        let d = compare(&r, Some(&commit(HEAD)), Some(("release", &commit(OLDER))), None, &[newest, rolled_back]);
+        assert_eq!((d.head, d.running_sha.as_deref()), (Answer::No, Some(OLDER)));
+        assert_eq!(d.branch, Some(("release".into(), Answer::Yes)));
+        assert!(d.evidence.words().contains("digest"), "{}", d.evidence.words());
+    }
+
+    #[test]
     fn without_evidence_the_answer_is_unknown_and_says_why() {
-        let d = compare(&running(None, &[]), Some(&commit(HEAD)), None, None, None);
+        let d = compare(&running(None, &[]), Some(&commit(HEAD)), None, None, &[]);
         assert_eq!((d.head, &d.evidence), (Answer::Unknown, &Evidence::Nothing));
         assert!(d.evidence.words().contains("no image tag carries a commit SHA"));
-        assert_eq!(compare(&running(None, &[]), None, None, None, None).head, Answer::Unknown);
+        assert_eq!(compare(&running(None, &[]), None, None, None, &[]).head, Answer::Unknown);
     }
 
     #[test]
@@ -412,19 +433,19 @@ mod tests {
             Some(&commit(HEAD)),
             None,
             None,
-            None,
+            &[],
         );
         assert_eq!(d.head, Answer::Yes);
         assert_eq!(d.stale.len(), 1);
         assert!(d.stale[0].contains("IfNotPresent") && d.stale[0].contains("may be stale"), "{}", d.stale[0]);
         assert_eq!(d.headline(), "commit deployed: yes · may be stale");
         // A version tag is not flagged; neither is :latest pulled Always.
-        assert!(compare(&running(None, &[]), None, None, None, None).stale.is_empty());
+        assert!(compare(&running(None, &[]), None, None, None, &[]).stale.is_empty());
         let mut r = running(Some("ghcr.io/acme/billing:latest"), &[]);
         r.containers[0].pull_policy = Some("Always".into());
-        assert!(compare(&r, None, None, None, None).stale.is_empty());
+        assert!(compare(&r, None, None, None, &[]).stale.is_empty());
         r.containers[0].pull_policy = None;
-        assert!(compare(&r, None, None, None, None).stale.is_empty(), "the server defaults :latest to Always");
+        assert!(compare(&r, None, None, None, &[]).stale.is_empty(), "the server defaults :latest to Always");
     }
 
     #[test]
@@ -432,9 +453,9 @@ mod tests {
         let mut r = running(Some("ghcr.io/acme/billing:1.0"), &[]);
         r.containers
             .insert(0, TemplateContainer { name: "proxy".into(), image: "envoy:abcdef1".into(), pull_policy: None });
-        let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), None);
+        let d = compare(&r, Some(&commit(HEAD)), None, Some("ghcr.io/acme/billing"), &[]);
         assert_eq!(d.evidence, Evidence::Nothing, "the sidecar's tag is not the app's commit");
-        let d = compare(&r, Some(&commit(HEAD)), None, None, None);
+        let d = compare(&r, Some(&commit(HEAD)), None, None, &[]);
         assert!(matches!(d.evidence, Evidence::ImageTag { .. }));
     }
 

@@ -36,7 +36,7 @@ pub fn app_commit(
     binding: &AppBinding,
     branch: Option<&str>,
     running: &deployed::Running,
-    built: Option<&deployed::Built>,
+    built: &[deployed::Built],
 ) -> AppCommit {
     let Some(path) = binding.repo_path.as_deref() else { return AppCommit { repo: None, deployed: None } };
     let repo = status(path, CARD_COMMITS);

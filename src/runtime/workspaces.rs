@@ -232,6 +232,7 @@ pub async fn run_build_recorded(
     recorder: Option<super::history::StageRecorder>,
 ) {
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let store = recorder.as_ref().map(|r| (r.store.clone(), r.context.clone()));
     let forward = {
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -246,19 +247,40 @@ pub async fn run_build_recorded(
     let result = prepared.pipeline().run(&session, readonly, &events, &token.0).await;
     drop(events);
     let _ = forward.await;
+    // Which commit the pushed digest holds, kept so the cards' digest evidence outlives this session.
+    if let (Ok(pipeline::Delivered { image, digest: Some(digest), .. }), Some((store, context))) = (&result, store) {
+        let spec = &prepared.spec;
+        let built = crate::store::BuiltImage {
+            context: context.clone(),
+            namespace: spec.namespace.clone(),
+            kind: spec.kind.kind().to_string(),
+            name: spec.name.clone(),
+            sha: spec.commit.sha.clone(),
+            image: image.clone(),
+            digest: digest.clone(),
+            built_at: jiff::Timestamp::now(),
+        };
+        let result = match store.record_built(built).await {
+            Ok(()) => store.list_built(&context).await.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("Could not remember the image just built: {e}")),
+        };
+        let _ = tx.send(Msg::Ws(WsMsg::Built { context, result }));
+    }
     let _ = tx.send(Msg::Ws(WsMsg::BuildDone { id, result }));
 }
 
 /// The context's workspaces and bindings, each sent as it is read. Without a store both are empty.
 async fn load(store: Option<StoreHandle>, context: String, tx: UnboundedSender<Msg>) {
-    let (workspaces, bindings) = match &store {
+    let (workspaces, bindings, built) = match &store {
         Some(store) => (
             store.list_workspaces(&context).await.map_err(|e| format!("Could not read the workspaces: {e}")),
             store.list_bindings(&context).await.map_err(|e| format!("Could not read the app bindings: {e}")),
+            store.list_built(&context).await.map_err(|e| format!("Could not read the images mosaic built: {e}")),
         ),
-        None => (Ok(Vec::new()), Ok(Vec::new())),
+        None => (Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new())),
     };
     let _ = tx.send(Msg::Ws(WsMsg::Workspaces { context: context.clone(), result: workspaces }));
+    let _ = tx.send(Msg::Ws(WsMsg::Built { context: context.clone(), result: built }));
     let _ = tx.send(Msg::Ws(WsMsg::Bindings { context, result: bindings }));
 }
 

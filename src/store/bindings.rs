@@ -27,6 +27,8 @@ pub struct AppBinding {
     pub dockerfile: Option<PathBuf>,
     /// The build context directory, relative to `repo_path` or absolute.
     pub build_context: Option<PathBuf>,
+    /// A branch whose tip is compared with what runs, besides HEAD (`release`).
+    pub compare_branch: Option<String>,
     /// Set by the store; ignored on save.
     pub updated_at: Option<Timestamp>,
 }
@@ -49,13 +51,14 @@ impl AppBinding {
             image_repo: None,
             dockerfile: None,
             build_context: None,
+            compare_branch: None,
             updated_at: None,
         }
     }
 }
 
 const COLUMNS: &str =
-    "id, context, namespace, kind, name, repo_path, image_repo, dockerfile, build_context, updated_at";
+    "id, context, namespace, kind, name, repo_path, image_repo, dockerfile, build_context, updated_at, compare_branch";
 
 pub(crate) fn list(conn: &Connection, context: &str) -> Result<Vec<AppBinding>, OpError> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -76,12 +79,13 @@ pub(crate) fn save(conn: &Connection, binding: &AppBinding) -> Result<AppBinding
     }
     let id: i64 = conn.query_row(
         "INSERT INTO app_bindings
-                 (context, namespace, kind, name, repo_path, image_repo, dockerfile, build_context, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 (context, namespace, kind, name, repo_path, image_repo, dockerfile, build_context, updated_at,
+                  compare_branch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (context, namespace, kind, name) DO UPDATE SET
                  repo_path = excluded.repo_path, image_repo = excluded.image_repo,
                  dockerfile = excluded.dockerfile, build_context = excluded.build_context,
-                 updated_at = excluded.updated_at
+                 updated_at = excluded.updated_at, compare_branch = excluded.compare_branch
          RETURNING id",
         params![
             binding.context,
@@ -93,6 +97,7 @@ pub(crate) fn save(conn: &Connection, binding: &AppBinding) -> Result<AppBinding
             path_text(binding.dockerfile.as_deref())?,
             path_text(binding.build_context.as_deref())?,
             Timestamp::now().to_string(),
+            binding.compare_branch.as_deref().map(str::trim).filter(|b| !b.is_empty()),
         ],
         |row| row.get(0),
     )?;
@@ -144,6 +149,7 @@ impl RawBinding {
                 image_repo: row.get(6)?,
                 dockerfile: path(7)?,
                 build_context: path(8)?,
+                compare_branch: row.get(10)?,
                 updated_at: None,
             },
             updated_at: row.get(9)?,

@@ -31,6 +31,9 @@ pub struct Entry {
     pub dockerfile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_context: Option<String>,
+    /// The branch compared with what runs, besides HEAD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_branch: Option<String>,
 }
 
 /// The YAML of `bindings` (all of `context`), with `home` written as `~`.
@@ -48,6 +51,7 @@ pub fn to_yaml(context: &str, bindings: &[AppBinding], home: Option<&Path>) -> R
                 image: b.image_repo.clone(),
                 dockerfile: b.dockerfile.as_ref().map(|p| p.display().to_string()),
                 build_context: b.build_context.as_ref().map(|p| p.display().to_string()),
+                compare_branch: b.compare_branch.clone(),
             })
             .collect(),
     };
@@ -79,6 +83,7 @@ pub fn from_yaml(yaml: &str, context: Option<&str>, home: Option<&Path>) -> Resu
             binding.image_repo = e.image;
             binding.dockerfile = e.dockerfile.map(PathBuf::from);
             binding.build_context = e.build_context.map(PathBuf::from);
+            binding.compare_branch = e.compare_branch;
             Ok(binding)
         })
         .collect()
@@ -110,6 +115,7 @@ mod tests {
         b.image_repo = Some("ghcr.io/acme/web".into());
         b.dockerfile = Some("docker/Dockerfile".into());
         b.build_context = Some(".".into());
+        b.compare_branch = Some("release".into());
         b
     }
 
@@ -119,6 +125,7 @@ mod tests {
         db.repo_path = Some("/srv/db".into());
         let yaml = to_yaml("kind-dev", &[web(), db.clone()], Some(Path::new("/home/ann"))).unwrap();
         assert!(yaml.contains("repo: ~/src/web") && yaml.contains("buildContext: ."), "{yaml}");
+        assert!(yaml.contains("compareBranch: release"), "{yaml}");
         assert!(!yaml.contains("id:") && !yaml.contains("updated"), "{yaml}");
         // Read back by someone else, into another context.
         let read = from_yaml(&yaml, Some("prod"), Some(Path::new("/home/bob"))).unwrap();

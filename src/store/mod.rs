@@ -9,6 +9,7 @@
 //! running without saved state. [`StoreStatus::message`] is the sentence the UI shows in those cases.
 mod bindings;
 pub mod bindings_file;
+mod built_images;
 mod error;
 mod exec_history;
 mod http_history;
@@ -25,6 +26,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub use bindings::AppBinding;
+pub use built_images::{BUILT_KEPT_PER_APP, BuiltImage};
 pub use error::StoreError;
 pub use exec_history::{ExecCommand, KEPT_PER_APP};
 pub use http_history::{HTTP_KEPT_PER_APP, HttpRecord};
@@ -184,6 +186,20 @@ impl StoreHandle {
     ) -> impl Future<Output = Result<Vec<AppBinding>, StoreError>> + Send + 'static {
         let context = context.to_owned();
         thread::call(&self.jobs, move |db| db.read(|conn| bindings::list(conn, &context)))
+    }
+
+    /// Remembers an image mosaic built and pushed for an app.
+    pub fn record_built(&self, image: BuiltImage) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        thread::call(&self.jobs, move |db| db.write(|tx| built_images::record(tx, &image)))
+    }
+
+    /// The images mosaic built for the apps of `context`, newest first.
+    pub fn list_built(
+        &self,
+        context: &str,
+    ) -> impl Future<Output = Result<Vec<BuiltImage>, StoreError>> + Send + 'static {
+        let context = context.to_owned();
+        thread::call(&self.jobs, move |db| db.read(|conn| built_images::list(conn, &context)))
     }
 
     /// Appends one action to the transcript (the caller redacts first).

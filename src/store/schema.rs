@@ -120,7 +120,25 @@ ALTER TABLE transcript ADD COLUMN app TEXT;
 CREATE INDEX transcript_by_app ON transcript (context, namespace, app, id);
 ";
 
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
+/// Migration 7: the branch a binding compares with what runs, and the images mosaic built and pushed, so the
+/// pods' image digests still say which commit runs after mosaic restarts.
+const MIGRATION_7: &str = "
+ALTER TABLE app_bindings ADD COLUMN compare_branch TEXT;
+CREATE TABLE built_images (
+    context   TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    sha       TEXT NOT NULL,
+    image     TEXT NOT NULL,
+    digest    TEXT NOT NULL,
+    built_at  TEXT NOT NULL,
+    PRIMARY KEY (context, namespace, kind, name, digest)
+);
+";
+
+const MIGRATIONS: &[&str] =
+    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
 
 /// The schema version this build writes and understands.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -166,8 +184,39 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
         assert_eq!(
             tables(&conn),
-            ["app_bindings", "exec_history", "http_history", "recorded_events", "transcript", "workspaces"]
+            [
+                "app_bindings",
+                "built_images",
+                "exec_history",
+                "http_history",
+                "recorded_events",
+                "transcript",
+                "workspaces"
+            ]
         );
+    }
+
+    #[test]
+    fn a_version_6_binding_gains_a_compare_branch_and_keeps_its_paths() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (index, sql) in MIGRATIONS.iter().take(6).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", index as u32 + 1).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO app_bindings (context, namespace, kind, name, repo_path, updated_at)
+             VALUES ('c', 'shop', 'Deployment', 'web', '/src/web', '2026-11-22T05:00:00Z')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), LATEST_VERSION);
+        let row: (String, Option<String>) = conn
+            .query_row("SELECT repo_path, compare_branch FROM app_bindings WHERE name = 'web'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(row, ("/src/web".to_string(), None));
     }
 
     #[test]

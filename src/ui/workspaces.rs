@@ -293,13 +293,17 @@ fn repo_line(card: &AppCard, width: usize, theme: &Theme) -> Line<'static> {
     // The answer comes before the path, so a long path cannot push it off a narrow screen.
     let mut spans = vec![Span::styled(text, theme.base())];
     if let Some(deployed) = &card.deployed {
-        let health = match deployed.head {
+        let health = |answer: &Answer| match answer {
             Answer::Yes => crate::analysis::Health::Ok,
             Answer::No => crate::analysis::Health::Warning,
             Answer::Unknown => crate::analysis::Health::Unknown,
         };
         spans.push(Span::raw(" · "));
-        spans.push(Span::styled(deployed.headline(), theme.status(health)));
+        spans.push(Span::styled(deployed.headline(), theme.status(health(&deployed.head))));
+        if let Some((branch, answer)) = &deployed.branch {
+            spans.push(Span::raw(format!(" · {branch}: ")));
+            spans.push(Span::styled(answer.word(), theme.status(health(answer))));
+        }
         spans.push(Span::styled(place, theme.base()));
         spans.push(Span::styled(format!(" · {}", deployed.evidence.words()), theme.muted()));
     } else {

@@ -15,7 +15,8 @@ use crate::analysis::rollout::{Rollout, rollout_state};
 use crate::analysis::summary::deployment_summary;
 use crate::cluster::Scope;
 use crate::git::RepoState;
-use crate::git::deployed::{Deployed, Running, compare};
+use crate::git::deployed::{Answer, Built, Deployed, Running, compare};
+use crate::git::{CommitInfo, RepoStatus};
 use crate::store::AppBinding;
 
 /// One app as its card shows it.
@@ -65,6 +66,8 @@ pub struct Inputs<'a> {
     pub scopes: &'a [Scope],
     pub bindings: &'a [AppBinding],
     pub repos: &'a BTreeMap<PathBuf, RepoState>,
+    /// The images mosaic built for the context's apps, newest first.
+    pub built: &'a [crate::store::BuiltImage],
 }
 
 /// The caches the cards are built from.
@@ -225,7 +228,28 @@ fn card(
         let pods: Vec<Pod> = app_pods.iter().map(|(p, _)| p.clone()).collect();
         let running = Running::new(w.annotations.as_ref(), &w.template, &pods);
         let image_repo = binding.as_ref().and_then(|b| b.image_repo.as_deref());
-        compare(&running, status.head.as_ref(), None, image_repo, None)
+        let built: Vec<Built> = inputs
+            .built
+            .iter()
+            .filter(|b| b.namespace == w.namespace && b.kind == w.kind && b.name == w.name)
+            .map(|b| Built { digest: b.digest.clone(), sha: b.sha.clone() })
+            .collect();
+        let branch = binding.as_ref().and_then(|b| b.compare_branch.as_deref()).map(|name| {
+            (name, status.branches.iter().find(|b| b.name == name).map(|tip| branch_tip(status, &tip.sha)))
+        });
+        let mut deployed = compare(
+            &running,
+            status.head.as_ref(),
+            branch.as_ref().and_then(|(name, tip)| Some((*name, tip.as_ref()?))),
+            image_repo,
+            &built,
+        );
+        // A branch the repo does not have is still named, with an answer that says so.
+        if let Some((name, None)) = branch {
+            deployed.branch = Some((name.to_string(), Answer::Unknown));
+            deployed.notes.push(format!("the repo has no local branch {name}"));
+        }
+        deployed
     });
     AppCard {
         namespace: w.namespace.clone(),
@@ -242,6 +266,17 @@ fn card(
         repo,
         deployed,
     }
+}
+
+/// The compared branch's tip as a commit: from the commits read when it is one of them, else its SHA alone
+/// (the comparison needs only the SHA).
+fn branch_tip(status: &RepoStatus, sha: &str) -> CommitInfo {
+    status.commits.iter().find(|c| c.sha == sha).cloned().unwrap_or_else(|| CommitInfo {
+        sha: sha.to_string(),
+        subject: String::new(),
+        author: String::new(),
+        time: jiff::Timestamp::UNIX_EPOCH,
+    })
 }
 
 #[cfg(test)]
@@ -309,7 +344,7 @@ mod tests {
         binding.image_repo = Some("redis".into());
         let (filter, repos) = (Filter::default(), BTreeMap::new());
         let bindings = [binding];
-        let inputs = Inputs { filter: &filter, scopes: &[Scope::All], bindings: &bindings, repos: &repos };
+        let inputs = Inputs { filter: &filter, scopes: &[Scope::All], bindings: &bindings, repos: &repos, built: &[] };
         let cards = build(&caches, &inputs);
         let names: Vec<(&str, &str)> = cards.iter().map(|c| (c.kind, c.name.as_str())).collect();
         assert_eq!(names, [("DaemonSet", "kube-proxy"), ("StatefulSet", "redis")]);
@@ -321,5 +356,92 @@ mod tests {
         assert_eq!(redis.selector.get("app").map(String::as_str), Some("redis"));
         assert!(redis.binding.is_some(), "bound by kind StatefulSet");
         assert!(proxy.binding.is_none());
+    }
+
+    #[test]
+    fn a_card_compares_the_chosen_branch_and_reads_the_digest_of_an_image_mosaic_built() {
+        const HEAD: &str = "3f2a9c1d4e5f60718293a4b5c6d7e8f901234567";
+        const RELEASE: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90123456789";
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let (deployments, services) = (ObjectCache::default(), ObjectCache::default());
+        let statefulsets = dynamic(Kind::StatefulSet, vec![statefulset()]);
+        let daemonsets = ObjectCache::default();
+        let mut pods = ObjectCache::default();
+        let pod: Pod = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "redis-0", "namespace": "shop", "labels": {"app": "redis"}},
+            "spec": {"containers": [{"name": "redis", "image": "redis:6.0.9"}]},
+            "status": {"phase": "Running", "containerStatuses": [{
+                "name": "redis", "image": "redis:6.0.9", "imageID": format!("docker.io/library/redis@{digest}"),
+                "ready": true, "restartCount": 0, "state": {"running": {}}}]}
+        }))
+        .unwrap();
+        pods.apply(&Scope::All, WatchUpdate::Page { items: vec![pod], first: true, last: true }, now());
+        let caches = Caches {
+            deployments: &deployments,
+            statefulsets: &statefulsets,
+            daemonsets: &daemonsets,
+            pods: &pods,
+            services: &services,
+        };
+        let path = PathBuf::from("/src/redis");
+        let mut binding = AppBinding::new("ctx", "shop", "StatefulSet", "redis");
+        binding.repo_path = Some(path.clone());
+        binding.compare_branch = Some("release".into());
+        let commit = |sha: &str| CommitInfo {
+            sha: sha.into(),
+            subject: "s".into(),
+            author: "a".into(),
+            time: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let status = RepoStatus {
+            path: path.clone(),
+            branch: Some("main".into()),
+            head: Some(commit(HEAD)),
+            upstream: None,
+            changed_files: 0,
+            commits: vec![commit(HEAD)],
+            branches: vec![
+                crate::git::BranchInfo { name: "main".into(), sha: HEAD.into(), is_head: true },
+                crate::git::BranchInfo { name: "release".into(), sha: RELEASE.into(), is_head: false },
+            ],
+            remote_url: None,
+        };
+        let repos = BTreeMap::from([(path, RepoState::Ready(Box::new(status)))]);
+        let built = |sha: &str, digest: &str, name: &str| crate::store::BuiltImage {
+            context: "ctx".into(),
+            namespace: "shop".into(),
+            kind: "StatefulSet".into(),
+            name: name.into(),
+            sha: sha.into(),
+            image: format!("ghcr.io/acme/redis:{}", &sha[..7]),
+            digest: digest.into(),
+            built_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        // The newest build (HEAD) is not what runs; the release build is, and another app's build is ignored.
+        let images = [
+            built(HEAD, &format!("sha256:{}", "cd".repeat(32)), "redis"),
+            built(HEAD, &digest, "other"),
+            built(RELEASE, &digest, "redis"),
+        ];
+        let (filter, bindings) = (Filter::default(), [binding]);
+        let inputs =
+            Inputs { filter: &filter, scopes: &[Scope::All], bindings: &bindings, repos: &repos, built: &images };
+        let card = build(&caches, &inputs).into_iter().find(|c| c.name == "redis").unwrap();
+        let deployed = card.deployed.expect("compared");
+        assert_eq!(deployed.head, Answer::No);
+        assert_eq!(deployed.branch, Some(("release".into(), Answer::Yes)));
+        assert_eq!(deployed.running_sha.as_deref(), Some(RELEASE));
+        assert!(deployed.evidence.words().contains("digest"), "{}", deployed.evidence.words());
+
+        // A branch the repo lacks is named, unknown, with a note.
+        let mut bindings = bindings;
+        bindings[0].compare_branch = Some("nope".into());
+        let inputs =
+            Inputs { filter: &filter, scopes: &[Scope::All], bindings: &bindings, repos: &repos, built: &images };
+        let card = build(&caches, &inputs).into_iter().find(|c| c.name == "redis").unwrap();
+        let deployed = card.deployed.expect("compared");
+        assert_eq!(deployed.branch, Some(("nope".into(), Answer::Unknown)));
+        assert!(deployed.notes.iter().any(|n| n.contains("no local branch nope")), "{:?}", deployed.notes);
     }
 }

@@ -264,6 +264,12 @@ pub(super) fn bind_form(
             &text(binding.and_then(|b| b.build_context.as_ref())),
         )
         .placeholder("."),
+        Field::new(
+            "Compare branch",
+            "Optional: a branch whose tip the card also checks against what runs, besides HEAD",
+            binding.and_then(|b| b.compare_branch.as_deref()).unwrap_or_default(),
+        )
+        .placeholder("e.g. release"),
     ];
     let purpose = FormPurpose::Bind { namespace: namespace.into(), kind: kind.into(), name: name.into(), match_row };
     Form::new(format!("Bind {kind} {namespace}/{name}"), purpose, fields)
@@ -294,6 +300,11 @@ fn save_binding(
     binding.image_repo = optional(image);
     binding.dockerfile = optional(form.value(2)).map(PathBuf::from);
     binding.build_context = optional(form.value(3)).map(PathBuf::from);
+    let branch = form.value(4);
+    if branch.contains(char::is_whitespace) {
+        return Err(format!("{branch:?} is not a branch name: git branch names have no spaces."));
+    }
+    binding.compare_branch = optional(branch);
     match match_row {
         Some(row) => {
             if let Some(Screen::Matches { rows, .. }) = &mut state.ws.screen

@@ -54,6 +54,8 @@ pub struct WsState {
     /// `None` until the store answered.
     pub workspaces: Option<Vec<Workspace>>,
     pub bindings: Vec<AppBinding>,
+    /// The images mosaic built for the context's apps, newest first: digest evidence for the cards.
+    pub built: Vec<crate::store::BuiltImage>,
     /// The bound repos as last read, by path; a path being read is absent and in `reading`.
     pub repos: BTreeMap<PathBuf, RepoState>,
     pub reading: BTreeSet<PathBuf>,
@@ -89,6 +91,11 @@ pub enum WsMsg {
     Bindings {
         context: String,
         result: Result<Vec<AppBinding>, String>,
+    },
+    /// The images mosaic built for the context's apps, newest first.
+    Built {
+        context: String,
+        result: Result<Vec<crate::store::BuiltImage>, String>,
     },
     /// A workspace was saved: open it when asked.
     Saved {
@@ -258,8 +265,13 @@ fn refresh_cards(state: &mut State) {
         }
     };
     let scopes = scopes(state, Kind::Deployment);
-    let inputs =
-        cards::Inputs { filter: &filter, scopes: &scopes, bindings: &state.ws.bindings, repos: &state.ws.repos };
+    let inputs = cards::Inputs {
+        filter: &filter,
+        scopes: &scopes,
+        bindings: &state.ws.bindings,
+        repos: &state.ws.repos,
+        built: &state.ws.built,
+    };
     let caches = cards::Caches {
         deployments: &state.deployments,
         statefulsets: state.dynamic(Kind::StatefulSet),
@@ -315,6 +327,10 @@ pub fn on_msg(state: &mut State, msg: WsMsg, effects: &mut Vec<Effect>) {
         WsMsg::Saved { workspace, open: true } if workspace.context == context => {
             open_apps(state, Some(workspace), effects);
         }
+        WsMsg::Built { context: c, result } if c == context => match result {
+            Ok(list) => state.ws.built = list,
+            Err(e) => state.flash(e, true),
+        },
         WsMsg::BuildPrepared { id, result } => build::on_prepared(state, id, result),
         WsMsg::BuildEvent { id, event } => build::on_event(state, id, event),
         WsMsg::BuildDone { id, result } => build::on_done(state, id, result, effects),
