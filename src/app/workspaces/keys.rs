@@ -266,7 +266,7 @@ pub(super) fn bind_form(
         .placeholder("."),
         Field::new(
             "Compare branch",
-            "Optional: a branch whose tip the card also checks against what runs, besides HEAD",
+            "Optional: a branch whose tip is also compared with what runs",
             binding.and_then(|b| b.compare_branch.as_deref()).unwrap_or_default(),
         )
         .placeholder("e.g. release"),
