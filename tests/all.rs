@@ -42,6 +42,7 @@ mod render_kinds;
 mod render_timeline;
 mod render_wizard;
 mod render_workspaces;
+mod secret_values_api;
 mod sim_exec;
 mod sim_server;
 mod sim_world;

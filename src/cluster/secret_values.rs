@@ -20,6 +20,11 @@ pub struct Masking {
 }
 
 impl Masking {
+    /// The values could not be read: what the container prints is shown as it is, and the note says why.
+    pub fn flagged(&self) -> bool {
+        self.values.is_empty() && self.note.is_some()
+    }
+
     /// Nothing to mask and nothing to say.
     pub fn none() -> Masking {
         Masking::default()

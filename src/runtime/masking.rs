@@ -64,9 +64,12 @@ pub(super) async fn mask_outcome(session: &Session, action: &Action, result: &mu
     let masking = secret_values::for_pod(session, namespace, pod).await;
     match outcome {
         Outcome::Output { output, .. } => {
-            output.stdout = masking.values.mask(&output.stdout).into_owned();
-            output.stderr = masking.values.mask(&output.stderr).into_owned();
-            output.masking = masking.note;
+            let (stdout, stderr) = (masking.values.mask(&output.stdout), masking.values.mask(&output.stderr));
+            // Said only when it matters: something was masked, or nothing could be.
+            let masked = stdout != output.stdout || stderr != output.stderr;
+            (output.stdout, output.stderr) = (stdout.into_owned(), stderr.into_owned());
+            let flagged = masking.flagged();
+            output.masking = masking.note.filter(|_| masked || flagged);
         }
         Outcome::Text(text) => *text = masking.values.mask(text).into_owned(),
         Outcome::Shell(shell) => shell.masking = Some(Arc::new(masking)),
@@ -78,6 +81,7 @@ pub(super) async fn mask_outcome(session: &Session, action: &Action, result: &mu
 pub(super) async fn mask_exchange(session: &Session, namespace: &str, app: &str, exchange: &mut HttpExchange) {
     let masking = secret_values::for_app(session, namespace, app).await;
     let values = &masking.values;
+    let before = (exchange.headers.clone(), exchange.body.clone());
     exchange.status_line = values.mask(&exchange.status_line).into_owned();
     for (name, value) in &mut exchange.headers {
         *name = values.mask(name).into_owned();
@@ -85,5 +89,6 @@ pub(super) async fn mask_exchange(session: &Session, namespace: &str, app: &str,
     }
     exchange.body = values.mask(&exchange.body).into_owned();
     exchange.error = exchange.error.as_deref().map(|e| values.mask(e).into_owned());
-    exchange.masking = masking.note;
+    let masked = before != (exchange.headers.clone(), exchange.body.clone());
+    exchange.masking = masking.note.clone().filter(|_| masked || masking.flagged());
 }
