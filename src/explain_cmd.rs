@@ -177,7 +177,7 @@ pub async fn pod_report(
     };
     let now = jiff::Timestamp::now();
     let mut diagnosis = diagnose(&pod, &events, &nodes, &related, now);
-    add_last_log_line(&pods, name, &mut diagnosis).await;
+    add_last_log_line(session, &pods, &pod, &mut diagnosis).await;
     let mut names = vec![name.to_string()];
     names.extend(pod.owner_references().iter().map(|o| o.name.clone()));
     let live: Vec<Event> = events.iter().chain(&owner_events).cloned().collect();
@@ -191,19 +191,23 @@ pub async fn pod_report(
     Ok(Report { kind: "pod", namespace: namespace.into(), pod: name.into(), diagnosis, timeline })
 }
 
-/// Completes a crash verdict with the container's last log line, when the diagnosis wants one.
-pub(crate) async fn add_last_log_line(pods: &Api<Pod>, name: &str, diagnosis: &mut Diagnosis) {
+/// Completes a crash verdict with the container's last log line, when the diagnosis wants one; a Secret value
+/// the pod can see is masked in it.
+pub(crate) async fn add_last_log_line(session: &Session, pods: &Api<Pod>, pod: &Pod, diagnosis: &mut Diagnosis) {
     let Some(wanted) = &diagnosis.wants_last_log_line else { return };
+    let name = pod.name_any();
+    let namespace = pod.namespace().unwrap_or_default();
     let params = LogParams {
         container: Some(wanted.container.clone()),
         previous: wanted.previous,
         tail_lines: Some(1),
         ..LogParams::default()
     };
-    if let Ok(text) = pods.logs(name, &params).await
+    if let Ok(text) = pods.logs(&name, &params).await
         && let Some(line) = text.lines().last()
     {
-        diagnosis.add_last_log_line(line);
+        let masking = crate::cluster::secret_values::for_pods(session, &namespace, std::slice::from_ref(pod)).await;
+        diagnosis.add_last_log_line(&masking.values.mask(line));
     }
 }
 

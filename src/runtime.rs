@@ -4,6 +4,7 @@ mod exec;
 pub mod history;
 mod http;
 mod kinds;
+mod masking;
 mod recorder;
 mod wizard;
 pub mod workspaces;
@@ -32,6 +33,8 @@ pub struct Runtime {
     watches: HashMap<(Kind, Scope), AbortHandle>,
     /// Running log streams by id: stopping one aborts its task.
     log_streams: HashMap<u64, AbortHandle>,
+    /// The Secret values of the pod whose log is open, to mask its lines.
+    log_masking: masking::LogMasking,
     epoch: u64,
     demo: bool,
     /// `--readonly` for every context, and the config's per-context choice.
@@ -69,6 +72,7 @@ impl Runtime {
             tx,
             watches: HashMap::new(),
             log_streams: HashMap::new(),
+            log_masking: masking::LogMasking::default(),
             epoch: 1,
             demo,
             readonly_flag: false,
@@ -163,6 +167,7 @@ impl Runtime {
                     handle.abort();
                 }
             }
+            Effect::LogsClosed => self.log_masking.forget(),
             Effect::Exec(effect) => self.exec_effect(effect),
             Effect::Wizard(effect) => self.wizard(effect),
             Effect::Ws(effect) => self.ws_effect(effect),
@@ -187,6 +192,7 @@ impl Runtime {
         for (_, handle) in self.log_streams.drain() {
             handle.abort();
         }
+        self.log_masking.forget();
         if let Some(recorder) = &mut self.recorder {
             recorder.stop();
         }
@@ -197,9 +203,20 @@ impl Runtime {
         let Some(session) = self.session() else { return };
         let (tx, readonly) = (self.tx.clone(), self.readonly_for(&session.target.context));
         self.log_streams.retain(|_, handle| !handle.is_finished());
+        let Action::Logs { namespace, pod, .. } = &action else { return };
+        let values = self.log_masking.cell(namespace, pod);
         let task = tokio::spawn(async move {
             let send = |update| tx.send(Msg::Logs { stream, update }).is_ok();
-            crate::action::stream_logs(&action, &session, readonly, send).await;
+            // The values first: no line reaches the pane unmasked.
+            let Action::Logs { namespace, pod, .. } = &action else { return };
+            let masking = values.get_or_init(|| crate::cluster::secret_values::for_pod(&session, namespace, pod)).await;
+            if let Some(note) = &masking.note
+                && !send(crate::cluster::logs::LogUpdate::Masking(note.clone()))
+            {
+                return;
+            }
+            let masked = |update| send(masking::mask_log(masking, update));
+            crate::action::stream_logs(&action, &session, readonly, masked).await;
         });
         self.log_streams.insert(stream, task.abort_handle());
     }
@@ -270,7 +287,9 @@ impl Runtime {
                 _ => None,
             };
             let opts = ExecOptions { dry_run, ..ExecOptions::default() };
-            let result = crate::action::run(&action, &session, readonly, &opts).await;
+            let mut result = crate::action::run(&action, &session, readonly, &opts).await;
+            // Before anything keeps or shows it: what the container printed, with Secret values masked.
+            masking::mask_outcome(&session, &action, &mut result).await;
             // A forward that started is the runtime's to keep and stop.
             if let Ok(crate::action::Outcome::Forwarding(forward)) = &result {
                 forwards.adopt(forward.clone(), tx.clone());

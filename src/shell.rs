@@ -11,19 +11,34 @@ use kube::api::{AttachedProcess, TerminalSize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::action::Exit;
+use crate::analysis::secret_values::StreamMasker;
 
 /// How long to wait for the exit status once the shell's output has ended.
 const STATUS_WAIT: Duration = Duration::from_secs(2);
+/// How long output that may begin a Secret value waits for the rest before it is shown as it is.
+const HOLD_WAIT: Duration = Duration::from_millis(150);
 
 /// Drive an attached tty process until its output ends (the shell exited, or the connection closed): `input`
 /// to its stdin, its stdout to `output` (flushed as it comes, so prompts show), every size of `sizes` to its
 /// tty (send the current size first). Typing and resizing stop when the output ends; how the shell ended comes
 /// from the exit status the server sends.
 pub async fn pump(
+    process: AttachedProcess,
+    input: impl AsyncRead + Unpin,
+    output: impl AsyncWrite + Unpin,
+    sizes: impl Stream<Item = TerminalSize> + Unpin,
+) -> Exit {
+    pump_masked(process, input, output, sizes, StreamMasker::default()).await
+}
+
+/// [`pump`], with the shell's output masked by `masker` on its way to `output`: the end of a chunk that may
+/// begin a Secret value waits for the next chunk, or [`HOLD_WAIT`] when the shell says nothing more.
+pub async fn pump_masked(
     mut process: AttachedProcess,
     mut input: impl AsyncRead + Unpin,
     mut output: impl AsyncWrite + Unpin,
     mut sizes: impl Stream<Item = TerminalSize> + Unpin,
+    mut masker: StreamMasker,
 ) -> Exit {
     let Some(mut stdout) = process.stdout() else {
         return Exit { code: None, message: Some("the shell has no output stream".into()) };
@@ -35,11 +50,22 @@ pub async fn pump(
     let from_shell = async {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
-            let n = match stdout.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
+            let read = if masker.holding() {
+                tokio::time::timeout(HOLD_WAIT, stdout.read(&mut buf)).await.ok()
+            } else {
+                Some(stdout.read(&mut buf).await)
             };
-            if output.write_all(&buf[..n]).await.is_err() || output.flush().await.is_err() {
+            let shown = match read {
+                // The shell paused on what may begin a value: show it as it is.
+                None => masker.flush(),
+                Some(Ok(0) | Err(_)) => {
+                    let _ = output.write_all(&masker.flush()).await;
+                    let _ = output.flush().await;
+                    break;
+                }
+                Some(Ok(n)) => masker.push(&buf[..n]),
+            };
+            if output.write_all(&shown).await.is_err() || output.flush().await.is_err() {
                 break;
             }
         }

@@ -252,6 +252,7 @@ fn exec_output_pane_shows_stdout_stderr_and_the_exit_code() {
         exit: mosaic::action::Exit { code: Some(1), message: None },
         truncated: false,
         timed_out: false,
+        masking: None,
     };
     let summary = "Ran cat /etc/hostname; ls /nope in pod frontend in acme: exit code 1".to_string();
     update(

@@ -106,6 +106,8 @@ pub struct ExecOutput {
     pub truncated: bool,
     /// Still running after [`EXEC_TIMEOUT`]; mosaic stopped waiting.
     pub timed_out: bool,
+    /// What was done about Secret values in the output (masked, or why not), shown under it.
+    pub masking: Option<String>,
 }
 
 impl ExecOutput {
@@ -127,6 +129,7 @@ impl ExecOutput {
         } else {
             lines.push(format!("── {} ──", self.exit.describe()));
         }
+        lines.extend(self.masking.iter().map(|note| format!("── {note} ──")));
         lines
     }
 }
@@ -146,6 +149,8 @@ pub struct ShellSession {
     pub namespace: String,
     pub pod: String,
     pub container: String,
+    /// The Secret values to mask on the shell's screen (the runtime reads them once the shell is open).
+    pub masking: Option<Arc<crate::cluster::secret_values::Masking>>,
     process: Arc<Mutex<Option<AttachedProcess>>>,
 }
 
@@ -227,6 +232,7 @@ pub(crate) async fn run_once(
         exit,
         truncated: out.truncated || err.truncated,
         timed_out,
+        masking: None,
     };
     let ended = if timed_out { "still running, stopped waiting".to_string() } else { output.exit.describe() };
     let summary = format!("Ran {} in {what} (container {container}): {ended}", command_words(command));
@@ -256,6 +262,7 @@ pub(crate) async fn open_shell(
         namespace: namespace.into(),
         pod: pod.into(),
         container: container.into(),
+        masking: None,
         process: Arc::new(Mutex::new(Some(process))),
     }))
 }

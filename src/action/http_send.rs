@@ -78,6 +78,9 @@ pub struct HttpExchange {
     /// curl's exit code and its words when it failed.
     pub exit: i32,
     pub error: Option<String>,
+    /// What was done about Secret values in the answer (masked, or why not).
+    #[serde(skip)]
+    pub masking: Option<String>,
 }
 
 impl HttpExchange {

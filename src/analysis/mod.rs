@@ -7,6 +7,7 @@ pub mod network;
 pub mod pod_status;
 pub mod rollout;
 pub mod secret_mask;
+pub mod secret_values;
 pub mod selector;
 pub mod summary;
 

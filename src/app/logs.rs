@@ -197,6 +197,9 @@ pub struct LogPane {
     pub top: Option<u64>,
     /// The kubectl line of what is shown, from `Action::Logs::plan`.
     pub plan: Plan,
+    /// What is done about Secret values in the lines (masked as they arrive, or why not), once the runtime
+    /// has read them.
+    pub masking: Option<String>,
 }
 
 /// The `Logs` action of a container with these options: what the pane runs and what the game plan lists.
@@ -364,10 +367,21 @@ pub fn wrap_points(line: &str, width: usize) -> Vec<usize> {
 
 /// The kubectl line as the pane shows it: in full, on as many rows as it takes, broken between arguments.
 pub fn command_rows(pane: &LogPane, width: usize) -> Vec<String> {
+    word_rows(&format!("$ {}", pane.plan.command), width)
+}
+
+/// What the pane says about Secret values (under its status line), broken between words; none before the
+/// runtime has said.
+pub fn masking_rows(pane: &LogPane, width: usize) -> Vec<String> {
+    pane.masking.as_deref().map(|note| word_rows(note, width)).unwrap_or_default()
+}
+
+/// `text` on rows of `width` columns, broken at spaces (a word wider than a row is cut).
+fn word_rows(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut rows: Vec<String> = Vec::new();
     let mut row = String::new();
-    for word in format!("$ {}", pane.plan.command).split(' ') {
+    for word in text.split(' ') {
         let joined = if row.is_empty() { word.to_string() } else { format!("{row} {word}") };
         if text_width(&joined) <= width {
             row = joined;
@@ -395,7 +409,7 @@ fn text_width(text: &str) -> usize {
 fn geometry(state: &State) -> (usize, Option<usize>) {
     let width = usize::from(state.width.saturating_sub(2)).max(1);
     let Some(pane) = &state.logs else { return (1, None) };
-    let extra = command_rows(pane, width).len().saturating_sub(1);
+    let extra = command_rows(pane, width).len().saturating_sub(1) + masking_rows(pane, width).len();
     let rows = state.page_size().saturating_sub(PANE_CHROME + extra).max(1);
     (rows, pane.options.wrap.then_some(width))
 }
@@ -447,14 +461,16 @@ pub fn open(
         search: None,
         top: None,
         plan,
+        masking: None,
     });
     effects.push(Effect::StreamLogs { stream, action });
 }
 
-/// Close the pane and stop its stream.
+/// Close the pane and stop its stream; the Secret values read for it are forgotten.
 pub fn close(state: &mut State, effects: &mut Vec<Effect>) {
     if let Some(pane) = state.logs.take() {
         effects.push(Effect::StopLogs(pane.stream));
+        effects.push(Effect::LogsClosed);
     }
 }
 
@@ -494,6 +510,7 @@ pub fn on_update(state: &mut State, stream: u64, update: LogUpdate) {
             pane.status = if pane.options.streams_live() { StreamStatus::Ended } else { StreamStatus::Complete };
         }
         LogUpdate::Lost(reason) => pane.status = StreamStatus::Lost(reason),
+        LogUpdate::Masking(note) => pane.masking = Some(note),
         LogUpdate::Refused { message, forbidden } => {
             let can_i = forbidden.then(|| pane.plan.permission.can_i_command(&context));
             let hint = refusal_hint(&message, forbidden, pane.containers.len());
@@ -795,7 +812,7 @@ mod tests {
     fn closing_stops_the_stream() {
         let (mut s, _) = opened(&["app"]);
         let stream = pane(&s).stream;
-        assert_eq!(command(&mut s, Command::Back), vec![Effect::StopLogs(stream)]);
+        assert_eq!(command(&mut s, Command::Back), vec![Effect::StopLogs(stream), Effect::LogsClosed]);
         assert!(s.logs.is_none());
     }
 

@@ -145,6 +145,8 @@ pub enum Effect {
     },
     /// Stop a log stream.
     StopLogs(u64),
+    /// The logs pane closed: forget the Secret values read to mask its lines.
+    LogsClosed,
     /// Exec history, a shell to hand the terminal to, a forward to stop.
     Exec(super::exec::ExecEffect),
     /// Read what the network wizard needs (answered by `Msg::Wizard`).

@@ -36,6 +36,8 @@ pub enum LogUpdate {
     Lost(String),
     /// The server (or the permission check before it) would not open the log. `forbidden` when it was RBAC.
     Refused { message: String, forbidden: bool },
+    /// What is done about Secret values in this log: which are masked, or why they cannot be.
+    Masking(String),
 }
 
 /// Read the log until it ends, breaks, or `send` returns false (nobody listens any more).

@@ -9,6 +9,7 @@ pub mod network;
 pub mod rbac;
 pub mod resources;
 pub mod scope;
+pub mod secret_values;
 pub mod table_watch;
 pub mod watch;
 

@@ -92,7 +92,7 @@ pub async fn deploy_report(
     let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
     let mut diagnosed = diagnosed;
     for (pod, d) in diagnosed.iter_mut().filter(|(_, d)| d.wants_last_log_line.is_some()).take(3) {
-        super::add_last_log_line(&pods_api, &pod.name_any(), d).await;
+        super::add_last_log_line(session, &pods_api, pod, d).await;
     }
 
     let mut objects = vec![name.to_string()];

@@ -23,7 +23,10 @@ impl Runtime {
                 let readonly = self.readonly_for(&session.target.context);
                 let action = Action::send_http(&namespace, self.config.probe_image(), request.clone());
                 tokio::spawn(async move {
-                    let result = crate::action::send_http(&action, &session, readonly).await;
+                    let mut result = crate::action::send_http(&action, &session, readonly).await;
+                    if let Ok(exchange) = &mut result {
+                        super::masking::mask_exchange(&session, &namespace, &app, exchange).await;
+                    }
                     let context = session.target.context.clone();
                     if let Some((store, id)) = &store {
                         let outcome = result.clone().map(crate::action::Outcome::Http);

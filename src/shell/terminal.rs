@@ -75,10 +75,19 @@ async fn on_plain_terminal(process: kube::api::AttachedProcess, session: &ShellS
         "\r\nmosaic: shell in {} (container {}); exit or Ctrl-D to return\r\n",
         session.pod, session.container
     );
+    let masker = match &session.masking {
+        Some(masking) => {
+            if let Some(note) = &masking.note {
+                let _ = write!(screen, "mosaic: {note}\r\n");
+            }
+            crate::analysis::secret_values::StreamMasker::new(masking.values.clone())
+        }
+        None => Default::default(),
+    };
     let _ = screen.flush();
     let keyboard = Keyboard::open().map_err(|e| format!("could not read the keyboard: {e}"))?;
     crossterm::terminal::enable_raw_mode().map_err(|e| format!("could not set the terminal to raw mode: {e}"))?;
-    let exit = super::pump(process, keyboard.input, tokio::io::stdout(), sizes()).await;
+    let exit = super::pump_masked(process, keyboard.input, tokio::io::stdout(), sizes(), masker).await;
     // The TUI reads the keyboard next: this thread must be gone first, or it could take the TUI's input.
     keyboard.stop.store(true, Ordering::Release);
     let _ = tokio::task::spawn_blocking(move || keyboard.thread.join()).await;

@@ -99,6 +99,13 @@ fn render_answer(frame: &mut Frame, area: Rect, sender: &HttpSender, theme: &The
                 _ => theme.status_error,
             };
             lines.push(Line::styled(exchange.summary(), Style::default().fg(colour).add_modifier(Modifier::BOLD)));
+            if let Some(note) = &exchange.masking {
+                let warn = note.contains("not masked");
+                lines.push(Line::styled(
+                    note.clone(),
+                    if warn { Style::default().fg(theme.status_warning) } else { muted },
+                ));
+            }
             for (name, value) in &exchange.headers {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{name}: "), Style::default().fg(theme.accent)),

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::logs::{CAPACITY, LogPane, StreamStatus, command_rows, find_all, wrap_points};
+use crate::app::logs::{CAPACITY, LogPane, StreamStatus, command_rows, find_all, masking_rows, wrap_points};
 
 /// The query being typed, for the footer.
 pub fn search_input(state: &State) -> Option<&str> {
@@ -22,6 +22,13 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &LogPane, theme: &Theme) {
     let mut lines: Vec<Line> =
         command_rows(pane, inner_width).into_iter().map(|row| Line::styled(row, theme.command())).collect();
     lines.push(status_line(pane, theme));
+    // Masked values are the rule and say so quietly; values left in clear are a warning.
+    let masking = if pane.masking.as_deref().is_some_and(|n| n.contains("not masked")) {
+        Style::default().fg(theme.status_warning)
+    } else {
+        theme.muted()
+    };
+    lines.extend(masking_rows(pane, inner_width).into_iter().map(|row| Line::styled(row, masking)));
     let head = lines.len();
     let rows = usize::from(area.height.saturating_sub(2)).saturating_sub(head);
     let width = pane.options.wrap.then_some(inner_width);
