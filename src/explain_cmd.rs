@@ -278,6 +278,24 @@ pub fn markdown(r: &Report) -> String {
     out
 }
 
+/// The timeline of an app report as text: warnings flagged `!`, each with its meaning and, for warnings, the
+/// kubectl to check it.
+pub(crate) fn timeline_text(entries: &[TimelineEntry]) -> String {
+    let mut out = String::from("\nTimeline:\n");
+    for e in entries {
+        let flag = if e.warning { "!" } else { " " };
+        let kept = if e.recorded { " (recorded)" } else { "" };
+        out.push_str(&format!("{flag} {}  {}{kept}\n", when(e), e.fact));
+        if e.explanation.known {
+            out.push_str(&format!("      {}\n", e.explanation.meaning));
+        }
+        if e.warning && !e.explanation.kubectl.is_empty() {
+            out.push_str(&format!("      $ {}\n", e.explanation.kubectl));
+        }
+    }
+    out
+}
+
 /// The `## Timeline` section of a Markdown report: one table row an entry, recorded ones marked.
 pub(crate) fn timeline_markdown(timeline: &[TimelineEntry]) -> String {
     let mut out = String::from("\n## Timeline\n\n| when | what | meaning |\n|---|---|---|\n");

@@ -234,7 +234,7 @@ async fn build(
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let recorder = mosaic::runtime::workspaces::stage_recorder(s.store.clone(), "s-1".into(), &prepared);
-    let task = tokio::spawn(mosaic::runtime::workspaces::run_build_recorded(
+    let task = tokio::spawn(mosaic::runtime::workspaces::run_build(
         s.session.clone(),
         false,
         id,

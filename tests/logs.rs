@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mosaic::action::{self, Action, ActionError, ExecOptions, Outcome, PlanCtx};
 use mosaic::app::logs::{LogPane, StreamStatus};
-use mosaic::app::{ContextInfo, Effect, Msg, State, update};
+use mosaic::app::{Effect, Msg, State, update};
 use mosaic::cluster::logs::LogUpdate;
 use mosaic::cluster::{Scope, Session};
 use mosaic::runtime::{Runtime, context_info};
@@ -171,18 +171,7 @@ async fn pod_named(session: &Session, namespace: &str, prefix: &str) -> String {
 // ---- Render snapshots ----
 
 fn render_state() -> State {
-    let info = ContextInfo {
-        context: "sim-admin".into(),
-        user: "admin".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.33.0".into(),
-        namespace: "shop".into(),
-        contexts: vec!["sim-admin".into()],
-        demo: true,
-        readonly: false,
-    };
-    let now: jiff::Timestamp = "2026-11-22T03:35:00Z".parse().expect("timestamp");
-    State::new(info, Scope::Namespace("shop".into()), now)
+    support::screen::demo_shop()
 }
 
 /// A pane on checkout's log with a few lines, searched for "database".

@@ -7,8 +7,7 @@ use base64::Engine;
 use crossterm::event::KeyCode;
 use mosaic::app::http::Answer;
 use mosaic::app::state::Check;
-use mosaic::app::{ContextInfo, Mode, Msg, State, update};
-use mosaic::cluster::Scope;
+use mosaic::app::{Mode, Msg, State, update};
 use mosaic::cluster::logs::LogUpdate;
 use mosaic::sim::{Scenario, SimHandle, SimOptions, SimServer};
 use serde_json::json;
@@ -175,18 +174,7 @@ async fn no_secret_value_appears_in_exec_output_or_an_http_answer_nor_in_the_tra
 }
 
 fn render_state() -> State {
-    let info = ContextInfo {
-        context: "sim-admin".into(),
-        user: "admin".into(),
-        server: "https://127.0.0.1:6443".into(),
-        server_version: "v1.33.0".into(),
-        namespace: "shop".into(),
-        contexts: vec!["sim-admin".into()],
-        demo: true,
-        readonly: false,
-    };
-    let now: jiff::Timestamp = "2026-11-22T03:35:00Z".parse().expect("timestamp");
-    State::new(info, Scope::Namespace("shop".into()), now)
+    support::screen::demo_shop()
 }
 
 #[test]

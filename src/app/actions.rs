@@ -278,6 +278,16 @@ pub(crate) fn scrolled(scroll: usize, command: Command, lines: usize, page: usiz
     })
 }
 
+/// Where the cursor of a list of `len` entries goes after a moving key (`page` entries a page); `None` for any
+/// other key.
+pub(crate) fn moved(selected: usize, command: Command, len: usize, page: usize) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    match command {
+        Command::Bottom => Some(last),
+        _ => scrolled(selected, command, len, page),
+    }
+}
+
 pub fn on_text_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
     let page = state.page_size();
     let Some(pane) = &mut state.pane else { return };

@@ -62,17 +62,16 @@ pub fn on_explained(state: &mut State, target: &Target, result: Result<Document,
     }
 }
 
+/// Entries PageUp/PageDown move by: a timeline entry takes several lines.
+const PAGE: usize = 5;
+
 pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
     let Some(pane) = &mut state.timeline else { return };
-    let last = pane.entries().saturating_sub(1);
-    const PAGE: usize = 5;
+    if let Some(selected) = crate::app::actions::moved(pane.selected, command, pane.entries(), PAGE) {
+        pane.selected = selected;
+        return;
+    }
     match command {
-        Command::Down => pane.selected = (pane.selected + 1).min(last),
-        Command::Up => pane.selected = pane.selected.saturating_sub(1),
-        Command::PageDown => pane.selected = (pane.selected + PAGE).min(last),
-        Command::PageUp => pane.selected = pane.selected.saturating_sub(PAGE),
-        Command::Top => pane.selected = 0,
-        Command::Bottom => pane.selected = last,
         Command::Copy => {
             let kubectl = match &pane.document {
                 Some(Ok(d)) => d.entries.get(pane.selected).map(|e| e.kubectl.clone()).filter(|k| !k.is_empty()),

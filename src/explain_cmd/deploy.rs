@@ -6,7 +6,7 @@ use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{claim_phases, names, recorded, timeline_markdown, when};
+use super::{claim_phases, names, recorded, timeline_markdown, timeline_text};
 use crate::analysis::explain::{AppTimeline, Diagnosis, PodEvent, Related, app_timeline, diagnose};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
@@ -147,18 +147,7 @@ pub fn text(r: &DeployReport) -> String {
         let flag = if p.failing { "!" } else { " " };
         out.push_str(&format!("{flag} {} ({}): {}\n", p.name, revision_word(p.revision), p.headline));
     }
-    out.push_str("\nTimeline:\n");
-    for e in &app.timeline {
-        let flag = if e.warning { "!" } else { " " };
-        let kept = if e.recorded { " (recorded)" } else { "" };
-        out.push_str(&format!("{flag} {}  {}{kept}\n", when(e), e.fact));
-        if e.explanation.known {
-            out.push_str(&format!("      {}\n", e.explanation.meaning));
-        }
-        if e.warning && !e.explanation.kubectl.is_empty() {
-            out.push_str(&format!("      $ {}\n", e.explanation.kubectl));
-        }
-    }
+    out.push_str(&timeline_text(&app.timeline));
     out
 }
 

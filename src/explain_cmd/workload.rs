@@ -6,7 +6,7 @@ use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{claim_phases, names, recorded, timeline_markdown, when};
+use super::{claim_phases, names, recorded, timeline_markdown, timeline_text};
 use crate::action::WorkloadKind;
 use crate::analysis::explain::{
     Diagnosis, PodEvent, Related, WorkloadTimeline, daemonset_timeline, diagnose, statefulset_timeline,
@@ -151,18 +151,7 @@ pub fn text(r: &WorkloadReport) -> String {
         let flag = if p.failing { "!" } else { " " };
         out.push_str(&format!("{flag} {}: {}\n", p.name, p.headline));
     }
-    out.push_str("\nTimeline:\n");
-    for e in &app.timeline {
-        let flag = if e.warning { "!" } else { " " };
-        let kept = if e.recorded { " (recorded)" } else { "" };
-        out.push_str(&format!("{flag} {}  {}{kept}\n", when(e), e.fact));
-        if e.explanation.known {
-            out.push_str(&format!("      {}\n", e.explanation.meaning));
-        }
-        if e.warning && !e.explanation.kubectl.is_empty() {
-            out.push_str(&format!("      $ {}\n", e.explanation.kubectl));
-        }
-    }
+    out.push_str(&timeline_text(&app.timeline));
     out
 }
 

@@ -104,7 +104,7 @@ impl Runtime {
                 let readonly = self.readonly_for(&prepared.ctx.context);
                 let recorder =
                     self.transcript.clone().map(|(store, session_id)| stage_recorder(store, session_id, &prepared));
-                tokio::spawn(run_build_recorded(session, readonly, id, *prepared, token, tx, recorder));
+                tokio::spawn(run_build(session, readonly, id, *prepared, token, tx, recorder));
             }
             WsEffect::CancelBuild(token) => token.0.cancel(),
             WsEffect::WatchRollout { id, kind, namespace, name, token } => {
@@ -191,18 +191,6 @@ pub fn prepare_build(
     Ok(Prepared { spec, tool: pipeline::detect_tool(path_var), ctx })
 }
 
-/// Runs a build → push → roll out, each pipeline event sent on as it comes, then how it ended.
-pub async fn run_build(
-    session: Session,
-    readonly: bool,
-    id: u64,
-    prepared: Prepared,
-    token: BuildToken,
-    tx: UnboundedSender<Msg>,
-) {
-    run_build_recorded(session, readonly, id, prepared, token, tx, None).await
-}
-
 /// What records the stages of a build of this app in the transcript, each under the app's history.
 pub fn stage_recorder(store: StoreHandle, session_id: String, prepared: &Prepared) -> super::history::StageRecorder {
     let spec = &prepared.spec;
@@ -221,8 +209,9 @@ pub fn stage_recorder(store: StoreHandle, session_id: String, prepared: &Prepare
     }
 }
 
-/// [`run_build`], recording each stage in the transcript as it ends when a recorder is given.
-pub async fn run_build_recorded(
+/// Runs a build → push → roll out, each pipeline event sent on as it comes, then how it ended. With a recorder,
+/// each stage goes into the transcript as it ends and the pushed digest is kept.
+pub async fn run_build(
     session: Session,
     readonly: bool,
     id: u64,

@@ -24,6 +24,21 @@ pub fn kind_acme(user: &str) -> ContextInfo {
     }
 }
 
+/// A state on the demo cluster's shop namespace as sim-admin, at [`now`]: what the demo's panes render on.
+pub fn demo_shop() -> State {
+    let info = ContextInfo {
+        context: "sim-admin".into(),
+        user: "admin".into(),
+        server: "https://127.0.0.1:6443".into(),
+        server_version: "v1.33.0".into(),
+        namespace: "shop".into(),
+        contexts: vec!["sim-admin".into()],
+        demo: true,
+        readonly: false,
+    };
+    State::new(info, mosaic::cluster::Scope::Namespace("shop".into()), now())
+}
+
 /// `state` told the terminal is `width`x`height`, then drawn at that size.
 pub fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
     update(state, Msg::Resize(width, height));

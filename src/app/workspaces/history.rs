@@ -106,17 +106,13 @@ pub fn on_command(state: &mut State, command: Option<Command>, effects: &mut Vec
         _ => {}
     }
     let Some(pane) = &mut state.ws.history else { return };
-    let last = pane.loaded().len().saturating_sub(1);
+    // An entry takes up to three lines: a page is five entries.
     const PAGE: usize = 5;
+    let moved = crate::app::actions::moved(pane.selected, command, pane.loaded().len(), PAGE);
     match command {
         Command::Down if pane.open => pane.scroll += 1,
         Command::Up if pane.open => pane.scroll = pane.scroll.saturating_sub(1),
-        Command::Down => pane.selected = (pane.selected + 1).min(last),
-        Command::Up => pane.selected = pane.selected.saturating_sub(1),
-        Command::PageDown => pane.selected = (pane.selected + PAGE).min(last),
-        Command::PageUp => pane.selected = pane.selected.saturating_sub(PAGE),
-        Command::Top => pane.selected = 0,
-        Command::Bottom => pane.selected = last,
+        _ if moved.is_some() => pane.selected = moved.unwrap_or(pane.selected),
         Command::Submit => {
             pane.open = pane.selected_entry().is_some();
             pane.scroll = 0;
