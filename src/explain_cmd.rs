@@ -191,6 +191,47 @@ pub async fn pod_report(
     Ok(Report { kind: "pod", namespace: namespace.into(), pod: name.into(), diagnosis, timeline })
 }
 
+/// Diagnoses each pod of an app with what its namespace says around it (events, nodes, claims, ConfigMaps and
+/// Secrets, each read once); `owner_of` names the object whose events count as the pod's owner's. The crash
+/// verdicts of the first three failing pods end with their last log line. Returns them with the namespace's
+/// events, which the app's timeline takes its own from.
+pub(crate) async fn diagnose_app_pods(
+    session: &Session,
+    namespace: &str,
+    pods: Vec<Pod>,
+    owner_of: impl Fn(&Pod) -> String,
+) -> (Vec<(Pod, Diagnosis)>, Vec<Event>) {
+    let (client, list) = (&session.client, ListParams::default());
+    let events: Vec<Event> =
+        Api::<Event>::namespaced(client.clone(), namespace).list(&list).await.map(|l| l.items).unwrap_or_default();
+    let nodes = Api::<Node>::all(client.clone()).list(&list).await.map(|l| l.items).unwrap_or_default();
+    let claims = claim_phases(Api::namespaced(client.clone(), namespace)).await;
+    let config_maps = names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await;
+    let secrets = names(Api::<Secret>::namespaced(client.clone(), namespace)).await;
+    let about = |object: &str| -> Vec<Event> {
+        events.iter().filter(|e| e.involved_object.name.as_deref() == Some(object)).cloned().collect()
+    };
+    let now = jiff::Timestamp::now();
+    let mut diagnosed: Vec<(Pod, Diagnosis)> = pods
+        .into_iter()
+        .map(|pod| {
+            let related = Related {
+                config_maps: config_maps.clone(),
+                secrets: secrets.clone(),
+                claims: claims.clone(),
+                owner_events: about(&owner_of(&pod)),
+            };
+            let d = diagnose(&pod, &about(&pod.name_any()), &nodes, &related, now);
+            (pod, d)
+        })
+        .collect();
+    let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
+    for (pod, d) in diagnosed.iter_mut().filter(|(_, d)| d.wants_last_log_line.is_some()).take(3) {
+        add_last_log_line(session, &pods_api, pod, d).await;
+    }
+    (diagnosed, events)
+}
+
 /// Completes a crash verdict with the container's last log line, when the diagnosis wants one; a Secret value
 /// the pod can see is masked in it.
 pub(crate) async fn add_last_log_line(session: &Session, pods: &Api<Pod>, pod: &Pod, diagnosis: &mut Diagnosis) {

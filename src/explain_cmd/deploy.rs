@@ -1,13 +1,13 @@
 //! `mosaic explain deploy/NAME`: the app's verdict, its revisions, its pods with their own verdicts, and the
 //! app timeline.
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, Pod, Secret};
+use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{claim_phases, names, recorded, timeline_markdown, timeline_text};
-use crate::analysis::explain::{AppTimeline, Diagnosis, PodEvent, Related, app_timeline, diagnose};
+use super::{recorded, timeline_markdown, timeline_text};
+use crate::analysis::explain::{AppTimeline, Diagnosis, PodEvent, app_timeline};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
 
@@ -62,38 +62,10 @@ pub async fn deploy_report(
         .into_iter()
         .filter(|p| p.owner_references().iter().any(|o| o.kind == "ReplicaSet" && owned.contains(&o.name)))
         .collect();
-    // Every event of the namespace once; each pod and owner takes its own.
-    let events: Vec<Event> =
-        Api::<Event>::namespaced(client.clone(), namespace).list(&list).await.map(|l| l.items).unwrap_or_default();
-    let nodes = Api::<Node>::all(client.clone()).list(&list).await.map(|l| l.items).unwrap_or_default();
-    let claims = claim_phases(Api::namespaced(client.clone(), namespace)).await;
-    let config_maps = names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await;
-    let secrets = names(Api::<Secret>::namespaced(client.clone(), namespace)).await;
-
-    let about = |object: &str| -> Vec<Event> {
-        events.iter().filter(|e| e.involved_object.name.as_deref() == Some(object)).cloned().collect()
-    };
+    // A pod's owner events are its ReplicaSet's.
+    let owner = |pod: &Pod| pod.owner_references().first().map(|o| o.name.clone()).unwrap_or_default();
+    let (diagnosed, events) = super::diagnose_app_pods(session, namespace, pods, owner).await;
     let now = jiff::Timestamp::now();
-    let diagnosed: Vec<(Pod, Diagnosis)> = pods
-        .into_iter()
-        .map(|pod| {
-            let owner = pod.owner_references().first().map(|o| o.name.clone()).unwrap_or_default();
-            let related = Related {
-                config_maps: config_maps.clone(),
-                secrets: secrets.clone(),
-                claims: claims.clone(),
-                owner_events: about(&owner),
-            };
-            let d = diagnose(&pod, &about(&pod.name_any()), &nodes, &related, now);
-            (pod, d)
-        })
-        .collect();
-    // The crash verdicts of the first failing pods end with their last log line, as the pod's own does.
-    let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
-    let mut diagnosed = diagnosed;
-    for (pod, d) in diagnosed.iter_mut().filter(|(_, d)| d.wants_last_log_line.is_some()).take(3) {
-        super::add_last_log_line(session, &pods_api, pod, d).await;
-    }
 
     let mut objects = vec![name.to_string()];
     objects.extend(owned.iter().cloned());

@@ -1,16 +1,14 @@
 //! `mosaic explain sts/NAME` and `mosaic explain ds/NAME`: a StatefulSet's or DaemonSet's verdict, its rollout
 //! (revisions, partition, strategy), its pods with their own verdicts, and its timeline.
 use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, Pod, Secret};
+use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{claim_phases, names, recorded, timeline_markdown, timeline_text};
+use super::{recorded, timeline_markdown, timeline_text};
 use crate::action::WorkloadKind;
-use crate::analysis::explain::{
-    Diagnosis, PodEvent, Related, WorkloadTimeline, daemonset_timeline, diagnose, statefulset_timeline,
-};
+use crate::analysis::explain::{PodEvent, WorkloadTimeline, daemonset_timeline, statefulset_timeline};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
 
@@ -65,33 +63,8 @@ pub async fn workload_report(
         .into_iter()
         .filter(|p| p.owner_references().iter().any(|o| o.kind == kind.kind() && o.name == name))
         .collect();
-    let events: Vec<Event> =
-        Api::<Event>::namespaced(client.clone(), namespace).list(&list).await.map(|l| l.items).unwrap_or_default();
-    let nodes = Api::<Node>::all(client.clone()).list(&list).await.map(|l| l.items).unwrap_or_default();
-    let claims = claim_phases(Api::namespaced(client.clone(), namespace)).await;
-    let config_maps = names(Api::<ConfigMap>::namespaced(client.clone(), namespace)).await;
-    let secrets = names(Api::<Secret>::namespaced(client.clone(), namespace)).await;
-    let about = |object: &str| -> Vec<Event> {
-        events.iter().filter(|e| e.involved_object.name.as_deref() == Some(object)).cloned().collect()
-    };
+    let (diagnosed, events) = super::diagnose_app_pods(session, namespace, pods, |_| name.to_string()).await;
     let now = jiff::Timestamp::now();
-    let mut diagnosed: Vec<(Pod, Diagnosis)> = pods
-        .into_iter()
-        .map(|pod| {
-            let related = Related {
-                config_maps: config_maps.clone(),
-                secrets: secrets.clone(),
-                claims: claims.clone(),
-                owner_events: about(name),
-            };
-            let d = diagnose(&pod, &about(&pod.name_any()), &nodes, &related, now);
-            (pod, d)
-        })
-        .collect();
-    let pods_api = Api::<Pod>::namespaced(client.clone(), namespace);
-    for (pod, d) in diagnosed.iter_mut().filter(|(_, d)| d.wants_last_log_line.is_some()).take(3) {
-        super::add_last_log_line(session, &pods_api, pod, d).await;
-    }
     let live: Vec<Event> = events
         .iter()
         .filter(|e| {
