@@ -35,7 +35,7 @@ impl ImageRef {
     }
 
     /// [`Self::tag_sha`], or else a part of 7 to 40 digits only that one of the `known` full SHAs starts
-    /// with: one short SHA in 16 or so has no letter, and a tag equal to HEAD's short SHA is not a date.
+    /// with: one short SHA in 27 or so has no letter, and a tag equal to HEAD's short SHA is not a date.
     pub fn tag_sha_among(&self, known: &[&str]) -> Option<String> {
         self.tag_sha().or_else(|| {
             self.tag.as_deref()?.split(['-', '_', '.']).find_map(|part| {
