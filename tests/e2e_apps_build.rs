@@ -14,15 +14,9 @@ use support::pty::{Term, framed};
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// A repository with one commit; returns its HEAD.
 fn repo(dir: &Path) -> String {
-    let repo = git2::Repository::init(dir).expect("git init");
-    std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").expect("write a file");
-    let mut index = repo.index().expect("index");
-    index.add_path(Path::new("Dockerfile")).expect("git add");
-    index.write().expect("write the index");
-    let tree = repo.find_tree(index.write_tree().expect("tree")).expect("find the tree");
-    let who = git2::Signature::now("Ada", "ada@example.com").expect("signature");
-    repo.commit(Some("HEAD"), &who, &who, "First commit", &tree, &[]).expect("commit").to_string()
+    support::workspaces::one_commit_repo(dir, "Dockerfile", "FROM scratch\n")
 }
 
 fn fake_docker(bin: &Path) {

@@ -15,15 +15,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// A repository with one commit; returns its HEAD.
 fn repo(dir: &Path) -> String {
-    let repo = git2::Repository::init(dir).expect("git init");
-    std::fs::write(dir.join("main.go"), "package main\n").expect("write a file");
-    let mut index = repo.index().expect("index");
-    index.add_path(Path::new("main.go")).expect("git add");
-    index.write().expect("write the index");
-    let tree = repo.find_tree(index.write_tree().expect("tree")).expect("find the tree");
-    let who = git2::Signature::now("Ada", "ada@example.com").expect("signature");
-    let head = repo.commit(Some("HEAD"), &who, &who, "First commit", &tree, &[]).expect("commit");
-    head.to_string()
+    support::workspaces::one_commit_repo(dir, "main.go", "package main\n")
 }
 
 /// A Deployment of one container running `image` in the shop.

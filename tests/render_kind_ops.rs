@@ -1,6 +1,7 @@
 //! Tier 2: the node and CronJob operations as the user sees them: the drain confirmation naming each pod it
 //! evicts and each it leaves (and why), and the game plan of a node and a CronJob row with the refused ones
 //! crossed out.
+use crate::support::screen::now;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kube::api::DynamicObject;
 use mosaic::action::{Action, ActionError, Outcome};
@@ -12,10 +13,6 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 use serde_json::{Value, json};
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
 
 fn state(readonly: bool) -> State {
     let info = ContextInfo {

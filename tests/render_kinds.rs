@@ -1,5 +1,6 @@
 //! Tier 2: one snapshot per typed view at 120x40, from small objects shaped like a real server's, plus a
 //! discovered kind shown with its Table columns and a drilled-down list.
+use crate::support::screen::now;
 use kube::api::DynamicObject;
 use mosaic::app::{ContextInfo, Data, Msg, State, update};
 use mosaic::cluster::table_watch::ColumnDef;
@@ -8,10 +9,6 @@ use mosaic::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
 
 fn state() -> State {
     let info = ContextInfo {

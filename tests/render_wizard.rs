@@ -2,6 +2,7 @@
 //! failing one selected, the diagnosis) at 80x24 and 120x40, driven through `update` with the real keys, and
 //! the verdict badges' colours.
 use crate::support;
+use support::screen::now;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::core::v1::Service;
@@ -17,10 +18,6 @@ use mosaic::diagnose_cmd::Report;
 use mosaic::ui::Theme;
 use serde_json::{Value, json};
 use support::screen::{draw, text};
-
-fn now() -> jiff::Timestamp {
-    "2026-11-22T03:35:00Z".parse().expect("timestamp")
-}
 
 fn service(name: &str, ports: Value) -> Value {
     json!({

@@ -132,3 +132,15 @@ pub fn apps_state(width: u16, height: u16) -> State {
     }
     s
 }
+
+/// A git repository at `dir` with one commit adding `file` (`text`); returns HEAD's full SHA.
+pub fn one_commit_repo(dir: &std::path::Path, file: &str, text: &str) -> String {
+    let repo = git2::Repository::init(dir).expect("git init");
+    std::fs::write(dir.join(file), text).expect("write a file");
+    let mut index = repo.index().expect("index");
+    index.add_path(std::path::Path::new(file)).expect("git add");
+    index.write().expect("write the index");
+    let tree = repo.find_tree(index.write_tree().expect("tree")).expect("find the tree");
+    let who = git2::Signature::now("Ada", "ada@example.com").expect("signature");
+    repo.commit(Some("HEAD"), &who, &who, "First commit", &tree, &[]).expect("commit").to_string()
+}
