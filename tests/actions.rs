@@ -697,6 +697,23 @@ async fn get_healthz(addr: std::net::SocketAddr) -> String {
     response
 }
 
+/// The port can be bound again. The kernel may take a moment to let the last connection's socket go, so this
+/// tries for two seconds, and a failure shows the sockets that still hold the port.
+async fn assert_port_frees(port: u16) {
+    let mut last = None;
+    for _ in 0..20 {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(_) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sockets = std::process::Command::new("ss").arg("-tan").output();
+    let holders = sockets.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let holders: Vec<&str> = holders.lines().filter(|l| l.contains(&format!(":{port} "))).collect();
+    panic!("port {port} is still in use after the forward stopped: {last:?}\n{}", holders.join("\n"));
+}
+
 #[tokio::test]
 async fn port_forward_listens_locally_and_bridges_each_connection() {
     let c = acme("admin").await;
@@ -747,7 +764,7 @@ async fn port_forward_listens_locally_and_bridges_each_connection() {
     tokio::time::timeout(Duration::from_secs(5), async { while changes.changed().await.is_ok() {} })
         .await
         .expect("the forward ends");
-    drop(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("the port is free again"));
+    assert_port_frees(port).await;
 }
 
 #[tokio::test]
