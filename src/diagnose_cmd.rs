@@ -129,13 +129,14 @@ pub async fn probe(session: &Session, report: &mut Report, image: &str, readonly
     report.push_step(step);
 }
 
-/// `pass`, `fail`, `warn`, `could-not-check`, as the JSON and the badges say it.
+/// `pass`, `fail`, `warn`, `could-not-check`, `not-checked`, as the JSON and the badges say it.
 pub fn verdict_word(v: &Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
         Verdict::Warn => "warn",
         Verdict::CouldNotCheck(_) => "could-not-check",
+        Verdict::NotChecked(_) => "not-checked",
     }
 }
 
@@ -172,7 +173,10 @@ pub fn json(r: &Report) -> Value {
                 "id": s.id,
                 "title": s.title,
                 "verdict": verdict_word(&s.verdict),
-                "reason": match &s.verdict { Verdict::CouldNotCheck(reason) => Some(reason), _ => None },
+                "reason": match &s.verdict {
+                    Verdict::CouldNotCheck(reason) | Verdict::NotChecked(reason) => Some(reason),
+                    _ => None,
+                },
                 "why": s.why,
                 "summary": s.summary,
                 "checked": s.checked.iter().map(|e| json!({"field": e.field, "value": e.value})).collect::<Vec<_>>(),
@@ -212,6 +216,7 @@ fn badge(v: &Verdict) -> &'static str {
         Verdict::Fail => "FAIL",
         Verdict::Warn => "WARN",
         Verdict::CouldNotCheck(_) => "N/C ",
+        Verdict::NotChecked(_) => "SKIP",
     }
 }
 

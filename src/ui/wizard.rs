@@ -156,6 +156,7 @@ fn step_badge(v: &Verdict) -> (&'static str, Health) {
         Verdict::Fail => ("✗ fail", Health::Error),
         Verdict::Warn => ("! warn", Health::Warning),
         Verdict::CouldNotCheck(_) => ("? could not check", Health::Pending),
+        Verdict::NotChecked(_) => ("- not checked", Health::Unknown),
     }
 }
 

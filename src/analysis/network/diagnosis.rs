@@ -38,8 +38,11 @@ pub struct Diagnosis {
     pub further_reading: Vec<String>,
 }
 
-/// Which failing step explains the others: a Service that matches no pod also has no ready pods and no
-/// endpoints, and a named targetPort the pods lack empties the endpoints too, so those come first.
+/// The causal order: the earliest failing step explains the ones after it. No Service → a selector that
+/// matches nothing → no pod Ready → no ready endpoints → ports that do not line up → a NetworkPolicy → DNS.
+/// A later step that an earlier failure decides says "not checked" instead of a cause of its own (the ports of
+/// pods that are not Ready); where a later finding explains an earlier one (a named targetPort the pods lack
+/// empties the endpoints), the earlier step carries the later one's fix.
 ///
 /// The active probe comes after every static step that can explain its failure: when the selector, the ports,
 /// readiness, a NetworkPolicy or DNS is wrong, the probe fails *because* of it, and the static step names the
@@ -49,9 +52,9 @@ pub struct Diagnosis {
 const PRIORITY: [StepId; 9] = [
     StepId::Service,
     StepId::Selector,
-    StepId::Ports,
     StepId::Readiness,
     StepId::Endpoints,
+    StepId::Ports,
     StepId::NetworkPolicies,
     StepId::Dns,
     StepId::Probe,
@@ -96,7 +99,8 @@ pub fn diagnose(steps: &[Step]) -> Diagnosis {
         .iter()
         .filter(|s| s.id != StepId::Probe)
         .filter_map(|s| match &s.verdict {
-            Verdict::CouldNotCheck(reason) => Some(format!("{}: {reason}", s.title)),
+            // Not checked only ever follows a failure, handled above; were it alone, it is not decided either.
+            Verdict::CouldNotCheck(reason) | Verdict::NotChecked(reason) => Some(format!("{}: {reason}", s.title)),
             _ => None,
         })
         .collect();
@@ -182,6 +186,43 @@ mod tests {
             doc_url: format!("https://docs/{id:?}"),
             cause,
         }
+    }
+
+    #[test]
+    fn the_earliest_failing_step_in_the_causal_order_is_the_root_cause() {
+        let order = [
+            StepId::Service,
+            StepId::Selector,
+            StepId::Readiness,
+            StepId::Endpoints,
+            StepId::Ports,
+            StepId::NetworkPolicies,
+            StepId::Dns,
+        ];
+        for (i, earlier) in order.iter().enumerate() {
+            for later in &order[i + 1..] {
+                // Listed in either order, the earlier step wins and the later one is "also".
+                for steps in [
+                    [step(*later, Verdict::Fail), step(*earlier, Verdict::Fail)],
+                    [step(*earlier, Verdict::Fail), step(*later, Verdict::Fail)],
+                ] {
+                    let d = diagnose(&steps);
+                    assert_eq!(d.step, Some(*earlier), "{earlier:?} before {later:?}");
+                    assert_eq!(d.also, [format!("{later:?} is the cause")]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_not_checked_after_a_failure_adds_nothing_to_the_diagnosis() {
+        let skipped = Verdict::NotChecked("no pod is Ready (see the readiness step)".into());
+        let steps = [step(StepId::Readiness, Verdict::Fail), step(StepId::Ports, skipped.clone())];
+        let d = diagnose(&steps);
+        assert_eq!((d.outcome, d.step), (Outcome::CauseFound, Some(StepId::Readiness)));
+        assert!(d.also.is_empty(), "{:?}", d.also);
+        // Alone (which the steps never produce), it decides nothing.
+        assert_eq!(diagnose(&[step(StepId::Ports, skipped)]).outcome, Outcome::Undecided);
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub enum Verdict {
     Warn,
     /// The step could not run; the reason says why (a permission, a missing prerequisite).
     CouldNotCheck(String),
+    /// The step was not judged because an earlier step failed in a way that decides it (no pod is Ready, so
+    /// the ports cannot be told right or wrong); the reason names that finding. Never a cause of its own.
+    NotChecked(String),
 }
 
 /// One value the step read, with the field path that holds it.

@@ -40,6 +40,9 @@ pub fn run_static_steps(snap: &NetSnapshot, question: &Question) -> Vec<Step> {
     ]
 }
 
+/// Why a step after the selector is not judged when the selector matches no pod.
+const NO_MATCH: &str = "the selector matches no pod (see the selector step)";
+
 /// What several steps derive from the snapshot.
 struct Ctx<'a> {
     snap: &'a NetSnapshot,
@@ -85,6 +88,14 @@ impl<'a> Ctx<'a> {
 
     fn publishes_not_ready(&self) -> bool {
         self.service.and_then(|s| s.spec.as_ref()).and_then(|s| s.publish_not_ready_addresses) == Some(true)
+    }
+
+    /// Pods are selected, none is Ready, and the Service does not publish not-ready addresses: no traffic
+    /// reaches them whatever the later steps find.
+    fn none_ready(&self) -> bool {
+        !self.selected.is_empty()
+            && !self.publishes_not_ready()
+            && !self.selected.iter().any(|p| readiness::is_ready(p))
     }
 
     /// The pods of the app the user had in mind: the hint, or else a guess from the Service's own labels or
@@ -190,6 +201,15 @@ impl Step {
         let reason = reason.into();
         self.summary = format!("Could not check: {reason}.");
         self.verdict = Verdict::CouldNotCheck(reason);
+        self
+    }
+
+    /// Not judged because an earlier step failed: say which, and invent no fix.
+    fn not_checked(mut self, reason: impl Into<String>) -> Step {
+        let reason = reason.into();
+        self.summary = format!("Not checked: {reason}.");
+        self.verdict = Verdict::NotChecked(reason);
+        self.cause = None;
         self
     }
 

@@ -38,6 +38,9 @@ pub fn dns_step(snap: &NetSnapshot, question: &Question) -> Step {
             &fqdn,
         ]),
     ]);
+    if ctx.service.is_none() {
+        return s.not_checked(format!("Service `{svc}` does not exist, so `{fqdn}` does not resolve"));
+    }
     let answer = if ctx.is_external_name() {
         let target =
             ctx.service.and_then(|s| s.spec.as_ref()).and_then(|s| s.external_name.clone()).unwrap_or_default();

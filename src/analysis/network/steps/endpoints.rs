@@ -1,9 +1,10 @@
 //! Step 4: the Endpoints and EndpointSlices list ready addresses.
 
+use super::readiness::is_ready;
 use super::{Ctx, cause, step, target_port};
 use crate::analysis::network::policy::{PortRef, named_port};
 use crate::analysis::network::snapshot::{NetSnapshot, Question};
-use crate::analysis::network::step::{Step, StepId};
+use crate::analysis::network::step::{Step, StepId, Verdict};
 
 /// The label that ties an EndpointSlice to its Service.
 const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -30,7 +31,7 @@ pub fn endpoints_step(snap: &NetSnapshot, question: &Question) -> Step {
         ctx.kubectl(&["get", "endpointslices", "-l", &format!("{SERVICE_NAME_LABEL}={svc}")]),
     ]);
     if ctx.service.is_none() {
-        return s.could_not_check(format!("Service `{svc}` does not exist"));
+        return s.not_checked(format!("Service `{svc}` does not exist"));
     }
     if ctx.is_external_name() {
         return s.pass("Not applicable: an ExternalName Service has no endpoints.");
@@ -127,12 +128,13 @@ pub fn endpoints_step(snap: &NetSnapshot, question: &Question) -> Step {
         );
     }
     let why = empty_reason(&ctx, &addresses);
+    let (fix, command) = fix_for_empty(&ctx, &addresses);
     s.fail(
         format!(
             "Service `{svc}` has no ready address{}.",
             if addresses.not_ready.is_empty() { "" } else { " (only not-ready ones)" }
         ),
-        cause(format!("Service `{svc}` has no ready endpoints: {why}."), fix_for_empty(&ctx), None),
+        cause(format!("Service `{svc}` has no ready endpoints: {why}."), fix, command),
     )
 }
 
@@ -152,17 +154,34 @@ fn empty_reason(ctx: &Ctx<'_>, addresses: &Addresses) -> String {
             "the endpoints controller skips pods that declare no container port named `{name}` (the Service's targetPort)"
         );
     }
-    "its pods are not ready, or the endpoints controller has not caught up".to_string()
+    if ctx.selected.iter().any(|p| is_ready(p)) {
+        return "its pods are Ready, so the endpoints controller has not caught up (or is not running)".to_string();
+    }
+    "its pods are not Ready".to_string()
 }
 
-fn fix_for_empty(ctx: &Ctx<'_>) -> String {
+/// The fix for empty endpoints, and its command. A named targetPort the pods lack is what empties them, so the
+/// ports step's fix (the exact field and its patch) is the fix here too.
+fn fix_for_empty(ctx: &Ctx<'_>, addresses: &Addresses) -> (String, Option<String>) {
     if ctx.selected.is_empty() {
-        return format!("Fix `spec.selector` of Service `{}` (see the selector step).", ctx.svc());
+        return (format!("Fix `spec.selector` of Service `{}` (see the selector step).", ctx.svc()), None);
     }
-    if missing_named_port(ctx).is_some() {
-        return format!("Fix `spec.ports[].targetPort` of Service `{}` (see the ports step).", ctx.svc());
+    if addresses.not_ready.is_empty() && missing_named_port(ctx).is_some() {
+        let ports = super::ports_step(ctx.snap, ctx.question);
+        if let (Verdict::Fail, Some(c)) = (&ports.verdict, ports.cause) {
+            return (c.fix, c.command);
+        }
+        return (format!("Fix `spec.ports[].targetPort` of Service `{}` (see the ports step).", ctx.svc()), None);
     }
-    "Make the pods Ready (see the readiness step).".to_string()
+    if ctx.selected.iter().any(|p| is_ready(p)) {
+        return (
+            "Check again in a moment: the endpoints controller may not have caught up. If they stay empty, check \
+             that kube-controller-manager runs."
+                .to_string(),
+            None,
+        );
+    }
+    ("Make the pods Ready (see the readiness step).".to_string(), None)
 }
 
 /// A named targetPort that none of the selected pods declares.

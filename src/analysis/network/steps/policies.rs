@@ -8,7 +8,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Ctx, cause, protocol, step, target_port};
+use super::{Ctx, NO_MATCH, cause, protocol, step, target_port};
 use crate::analysis::network::labels::{Labels, format_selector};
 use crate::analysis::network::policy::{
     self, Decision, Destination, Direction, Peer, PortRef, Verdict as PolicyVerdict,
@@ -28,7 +28,7 @@ pub fn policy_step(snap: &NetSnapshot, question: &Question) -> Step {
     )
     .commands(vec![ctx.kubectl(&["get", "networkpolicies"])]);
     if ctx.service.is_none() {
-        return s.could_not_check(format!("Service `{svc}` does not exist"));
+        return s.not_checked(format!("Service `{svc}` does not exist"));
     }
     if ctx.is_external_name() {
         return s.pass("Not applicable: an ExternalName Service has no pods to protect.");
@@ -37,10 +37,10 @@ pub fn policy_step(snap: &NetSnapshot, question: &Question) -> Step {
         return s.could_not_check(format!("cannot list NetworkPolicies in namespace `{ns}`"));
     };
     if ctx.selected.is_empty() {
-        return s.could_not_check("no pods are selected, so there is no destination to check");
+        return s.not_checked(NO_MATCH);
     }
     let Some(port) = ctx.chosen_ports().ok().and_then(|p| p.first().copied()) else {
-        return s.could_not_check("the Service has no such port");
+        return s.not_checked("the Service has no such port (see the Service step)");
     };
     let target = target_port(port);
     let proto = protocol(port.protocol.as_deref()).to_string();

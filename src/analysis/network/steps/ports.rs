@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Container, Pod, Probe, ServicePort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::readiness::describe_probe;
-use super::{Ctx, cause, describe_service_port, pod_name, protocol, step, target_port};
+use super::{Ctx, NO_MATCH, cause, describe_service_port, pod_name, protocol, step, target_port};
 use crate::analysis::network::policy::{PortRef, named_port};
 use crate::analysis::network::snapshot::{NetSnapshot, Question};
 use crate::analysis::network::step::{Cause, Step, StepId};
@@ -37,22 +37,30 @@ pub fn ports_step(snap: &NetSnapshot, question: &Question) -> Step {
     )
     .commands(vec![ctx.kubectl(&["get", "service", svc, "-o", "jsonpath={.spec.ports}"])]);
     if ctx.service.is_none() {
-        return s.could_not_check(format!("Service `{svc}` does not exist"));
+        return s.not_checked(format!("Service `{svc}` does not exist"));
     }
     if ctx.is_external_name() {
         return s.pass("Not applicable: an ExternalName Service forwards no ports.");
     }
     let ports = match ctx.chosen_ports() {
         Ok(ports) => ports,
-        Err(reason) => return s.could_not_check(reason),
+        Err(reason) => return s.not_checked(format!("{reason} (see the Service step)")),
     };
     if ports.is_empty() {
         return s.pass("Not applicable: the Service declares no ports (clients choose the pods' ports themselves).");
     }
+    // The ports are judged on the pods that would receive the traffic: with none matched, or none Ready, an
+    // earlier step is the cause, and a targetPort to change here would be a guess.
+    if !ctx.selector.is_empty() && ctx.selected.is_empty() {
+        return s.not_checked(NO_MATCH);
+    }
+    if ctx.none_ready() {
+        return s.not_checked("no pod is Ready (see the readiness step)");
+    }
     let (pods, whose) =
         if !ctx.selected.is_empty() { (ctx.selected.clone(), "selected") } else { (ctx.app_pods(), "the app's") };
     let Some(first) = pods.first() else {
-        return s.could_not_check("no pods to compare the ports with (the selector matches none)");
+        return s.could_not_check("no pods to compare the ports with");
     };
     s.kubectl.push(ctx.kubectl(&["get", "pod", pod_name(first), "-o", "jsonpath={.spec.containers[*].ports}"]));
 

@@ -2,7 +2,7 @@
 
 use k8s_openapi::api::core::v1::{Pod, Probe};
 
-use super::{Ctx, cause, names, pod_name, step};
+use super::{Ctx, NO_MATCH, cause, names, pod_name, step};
 use crate::analysis::health::Health;
 use crate::analysis::network::snapshot::{NetSnapshot, Question};
 use crate::analysis::network::step::{Step, StepId};
@@ -19,7 +19,7 @@ pub fn readiness_step(snap: &NetSnapshot, question: &Question) -> Step {
         "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-conditions",
     );
     if ctx.service.is_none() {
-        return s.could_not_check(format!("Service `{svc}` does not exist"));
+        return s.not_checked(format!("Service `{svc}` does not exist"));
     }
     if ctx.is_external_name() {
         return s.pass("Not applicable: an ExternalName Service has no pods.");
@@ -28,7 +28,7 @@ pub fn readiness_step(snap: &NetSnapshot, question: &Question) -> Step {
         return s.pass("Not applicable: the Service has no selector, so no pods are chosen by labels.");
     }
     if ctx.selected.is_empty() {
-        return s.could_not_check("the selector matches no pods (see the selector step)");
+        return s.not_checked(NO_MATCH);
     }
     let selector = ctx.selector_text();
     let mut s = s;
@@ -91,6 +91,11 @@ pub fn readiness_step(snap: &NetSnapshot, question: &Question) -> Step {
         );
     }
     s.fail(summary, cause(root, fix, describe))
+}
+
+/// Whether the pod's Ready condition is `True`: only then does it receive a Service's traffic.
+pub(super) fn is_ready(pod: &Pod) -> bool {
+    ready_condition(pod) == "True"
 }
 
 /// The Ready condition's status: `True`, `False`, or `Unknown` when the pod has none yet.

@@ -24,7 +24,7 @@ pub fn selector_step(snap: &NetSnapshot, question: &Question) -> Step {
         "https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service",
     );
     if ctx.service.is_none() {
-        return s.could_not_check(format!("Service `{svc}` does not exist"));
+        return s.not_checked(format!("Service `{svc}` does not exist"));
     }
     if ctx.is_external_name() {
         return s.pass("Not applicable: an ExternalName Service selects no pods.");

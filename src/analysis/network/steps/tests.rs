@@ -109,7 +109,7 @@ fn selector_mismatch_names_the_label_that_differs() {
     );
     assert_eq!(
         find(&steps, StepId::Readiness).verdict,
-        Verdict::CouldNotCheck("the selector matches no pods (see the selector step)".into())
+        Verdict::NotChecked("the selector matches no pod (see the selector step)".into())
     );
     assert_eq!(find(&steps, StepId::Endpoints).verdict, Verdict::Fail);
     let d = diagnose(&steps);
@@ -234,8 +234,10 @@ fn target_port_number_mismatch() {
         acme("billing"),
         "{selector: {app: billing}, ports: [{name: http, port: 80, targetPort: 9090, protocol: TCP}]}",
     );
+    let snap = with_billing_endpoints(snap);
     let steps = run(&snap);
     // Numbers are not checked by the endpoints controller: the endpoints look fine.
+    assert_eq!(find(&steps, StepId::Endpoints).verdict, Verdict::Pass);
     let ports = find(&steps, StepId::Ports);
     assert_eq!(ports.verdict, Verdict::Fail);
     let d = diagnose(&steps);
@@ -270,9 +272,126 @@ fn named_target_port_missing() {
         "{:?}",
         endpoints.cause
     );
+    // The empty endpoints come first in the causal order; the named port that empties them gives their fix.
     let d = diagnose(&steps);
-    assert_eq!(d.step, Some(StepId::Ports), "the port explains the empty endpoints");
+    assert_eq!(d.step, Some(StepId::Endpoints), "{d:#?}");
+    assert!(d.root_cause.contains("skips pods that declare no container port named `web`"), "{}", d.root_cause);
+    assert!(d.fix.starts_with("Set `spec.ports[0].targetPort` of Service `frontend` to `8080`"), "{}", d.fix);
     assert!(d.command.as_deref().is_some_and(|c| c.contains(r#""targetPort":8080"#)), "{:?}", d.command);
+}
+
+/// billing's Endpoints as the controller writes them once its selector matches its Ready pod.
+fn with_billing_endpoints(mut snap: NetSnapshot) -> NetSnapshot {
+    snap.endpoints = Some(vec![yaml(
+        "metadata: {name: billing, namespace: acme}
+subsets: [{addresses: [{ip: 10.244.1.13, targetRef: {kind: Pod, name: billing-58d786c4c-5h99d}}], ports: [{port: 9090}]}]",
+    )]);
+    snap.endpoint_slices = Some(Vec::new());
+    snap
+}
+
+/// Every pod of `app` not Ready: its readiness probe fails, as kubelet reports it.
+fn not_ready(mut snap: NetSnapshot, app: &str) -> NetSnapshot {
+    for pod in snap.pods.iter_mut().filter(|p| p.metadata.name.as_deref().is_some_and(|n| n.starts_with(app))) {
+        if let Some(status) = pod.status.as_mut() {
+            for c in status.conditions.iter_mut().flatten().filter(|c| c.type_ == "Ready") {
+                c.status = "False".into();
+            }
+            for c in status.container_statuses.iter_mut().flatten() {
+                c.ready = false;
+            }
+        }
+    }
+    snap
+}
+
+#[test]
+fn no_ready_pod_comes_before_a_port_mismatch_and_the_ports_are_not_checked() {
+    // billing's targetPort misses its container port, and its only pod is not Ready either.
+    let snap =
+        with_spec(acme("billing"), "{selector: {app: billing}, ports: [{name: http, port: 80, targetPort: 9090}]}");
+    let snap = not_ready(snap, "billing");
+    let steps = run(&snap);
+    assert_eq!(find(&steps, StepId::Readiness).verdict, Verdict::Fail);
+    let ports = find(&steps, StepId::Ports);
+    assert_eq!(ports.verdict, Verdict::NotChecked("no pod is Ready (see the readiness step)".into()));
+    assert_eq!(ports.summary, "Not checked: no pod is Ready (see the readiness step).");
+    assert_eq!(ports.cause, None, "no fix invented for a step that was not judged");
+    let d = diagnose(&steps);
+    assert_eq!((d.outcome, d.step), (Outcome::CauseFound, Some(StepId::Readiness)), "{d:#?}");
+    let said = format!("{} {} {:?} {:?}", d.root_cause, d.fix, d.command, d.also);
+    assert!(!said.contains("targetPort"), "nothing suggests the targetPort: {said}");
+    // Once the pod is Ready again, the same mismatch is judged, and is the cause.
+    let steps = run(&with_billing_endpoints(with_spec(
+        acme("billing"),
+        "{selector: {app: billing}, ports: [{name: http, port: 80, targetPort: 9090}]}",
+    )));
+    assert_eq!(diagnose(&steps).step, Some(StepId::Ports));
+}
+
+#[test]
+fn one_ready_pod_is_enough_to_judge_the_ports() {
+    let snap =
+        with_spec(acme("frontend"), "{selector: {app: frontend}, ports: [{name: http, port: 80, targetPort: 9090}]}");
+    let mut snap = not_ready(snap, "frontend-58484bb74c-kf2bm");
+    snap.endpoints = None;
+    let steps = run(&snap);
+    assert_eq!(find(&steps, StepId::Readiness).verdict, Verdict::Warn);
+    assert_eq!(find(&steps, StepId::Ports).verdict, Verdict::Fail);
+    assert_eq!(diagnose(&steps).step, Some(StepId::Ports));
+}
+
+#[test]
+fn a_selector_that_matches_nothing_leaves_the_ports_and_policies_unchecked() {
+    // billing selects tier=billing; its app's pods would not even listen on 9090.
+    let mut snap = with_spec(acme("billing"), "{selector: {tier: billing}, ports: [{port: 80, targetPort: 9090}]}");
+    snap.policies = Some(vec![yaml::<NetworkPolicy>(DEFAULT_DENY)]);
+    let steps = run(&snap);
+    for id in [StepId::Readiness, StepId::Ports, StepId::NetworkPolicies] {
+        let s = find(&steps, id);
+        assert_eq!(
+            s.verdict,
+            Verdict::NotChecked("the selector matches no pod (see the selector step)".into()),
+            "{id:?}"
+        );
+        assert_eq!(s.cause, None, "{id:?}");
+    }
+    let d = diagnose(&steps);
+    assert_eq!(d.step, Some(StepId::Selector));
+    assert!(!format!("{d:?}").contains("9090"), "{d:#?}");
+}
+
+#[test]
+fn a_missing_service_leaves_every_step_after_it_unchecked() {
+    let steps = run(&acme("nothing-here"));
+    assert_eq!(find(&steps, StepId::Service).verdict, Verdict::Fail);
+    for id in
+        [StepId::Selector, StepId::Readiness, StepId::Endpoints, StepId::Ports, StepId::NetworkPolicies, StepId::Dns]
+    {
+        let s = find(&steps, id);
+        assert!(
+            matches!(&s.verdict, Verdict::NotChecked(r) if r.starts_with("Service `nothing-here` does not exist")),
+            "{id:?}: {:?}",
+            s.verdict
+        );
+    }
+    let d = diagnose(&steps);
+    assert_eq!((d.step, d.also.len()), (Some(StepId::Service), 0), "{d:#?}");
+}
+
+#[test]
+fn endpoints_left_empty_by_a_late_controller_are_not_blamed_on_readiness() {
+    let mut snap = acme("frontend");
+    snap.endpoints = Some(vec![yaml("metadata: {name: frontend, namespace: acme}")]);
+    snap.endpoint_slices = Some(Vec::new());
+    let steps = run(&snap);
+    let c = find(&steps, StepId::Endpoints).cause.clone().expect("cause");
+    assert!(
+        c.root_cause.contains("its pods are Ready, so the endpoints controller has not caught up"),
+        "{}",
+        c.root_cause
+    );
+    assert!(c.fix.starts_with("Check again in a moment"), "{}", c.fix);
 }
 
 #[test]
@@ -528,7 +647,7 @@ fn steps_serialize_for_the_headless_output() {
     let json = serde_json::to_value(&steps).expect("serialize");
     assert_eq!(json[1]["id"], "selector");
     assert_eq!(json[1]["verdict"], serde_json::json!({"verdict": "fail"}));
-    assert_eq!(json[2]["verdict"]["verdict"], "could-not-check");
+    assert_eq!(json[2]["verdict"]["verdict"], "not-checked");
     let d = serde_json::to_value(diagnose(&steps)).expect("serialize");
     assert_eq!(d["outcome"], "cause-found");
 }
