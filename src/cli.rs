@@ -72,6 +72,10 @@ pub enum Command {
         /// The Service port to check, by number or name (default: every port)
         #[arg(long)]
         port: Option<String>,
+        /// Where the traffic comes from, for the NetworkPolicy check: NS/LABEL=VALUE[,LABEL=VALUE] (pods with
+        /// these labels), NS (any pod in it) or any-pod (default: any pod of the Service's namespace)
+        #[arg(long, value_name = "SOURCE")]
+        from: Option<String>,
         /// Also run the active probe: a one-off pod in the namespace curls the Service and its pods (needs
         /// `create pods`; the pod is deleted when done)
         #[arg(long)]

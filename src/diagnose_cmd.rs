@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use crate::action::Action;
 use crate::analysis::network::{
-    Diagnosis, PortRef, Question, Step, Unreadable, Verdict, diagnose, note_unreadable, probe_not_run_step, probe_step,
-    probe_targets, run_static_steps,
+    Diagnosis, Peer, PortRef, Question, Step, Unreadable, Verdict, diagnose, note_unreadable, parse_source,
+    probe_not_run_step, probe_step, probe_targets, run_static_steps, source_flag,
 };
 use crate::cluster::Session;
-use crate::cluster::network::fetch_net_snapshot;
+use crate::cluster::network::{fetch_net_snapshot, fetch_source_policies};
 
 /// What the wizard found for one Service and port.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,6 +20,8 @@ pub struct Report {
     pub service: String,
     /// The port asked about; `None` is every port of the Service.
     pub port: Option<PortRef>,
+    /// Where the traffic comes from, for the NetworkPolicy step: `--from`, else any pod of the namespace.
+    pub source: Peer,
     pub steps: Vec<Step>,
     pub unreadable: Vec<Unreadable>,
     pub diagnosis: Diagnosis,
@@ -62,16 +64,31 @@ pub fn parse_port(port: &str) -> anyhow::Result<PortRef> {
     })
 }
 
+/// `--from NS/LABEL=VALUE[,LABEL=VALUE]`, `--from NS` or `--from any-pod`.
+pub fn parse_from(text: &str) -> anyhow::Result<Peer> {
+    parse_source(text).map_err(|why| anyhow::anyhow!("--from {text:?}: {why}"))
+}
+
 /// Read the cluster around the Service and run the static steps. `app_selector` (a Deployment's
-/// `matchLabels`) names the pods of the app the user had in mind, to explain a selector that misses them.
+/// `matchLabels`) names the pods of the app the user had in mind, to explain a selector that misses them;
+/// `source` is who sends the traffic (`None`: any pod of the Service's namespace).
 pub async fn report(
     session: &Session,
     namespace: &str,
     service: &str,
     port: Option<PortRef>,
     app_selector: Option<&std::collections::BTreeMap<String, String>>,
+    source: Option<Peer>,
 ) -> anyhow::Result<Report> {
-    let fetched = fetch_net_snapshot(session, namespace, service).await?;
+    let mut fetched = fetch_net_snapshot(session, namespace, service).await?;
+    let source = source.unwrap_or_else(|| Peer::AnyPodIn { namespace: namespace.to_string() });
+    // A sender in another namespace passes its own namespace's egress policies first.
+    if let Some(other) = source_namespace(&source).filter(|ns| *ns != namespace) {
+        match fetch_source_policies(session, other).await {
+            Ok(list) => fetched.snapshot.policies.get_or_insert_with(Vec::new).extend(list),
+            Err(unreadable) => fetched.unreadable.push(unreadable),
+        }
+    }
     let snap = fetched.snapshot;
     let app_pods = app_selector.map(|selector| {
         snap.pods
@@ -83,7 +100,7 @@ pub async fn report(
             .cloned()
             .collect()
     });
-    let question = Question { port: port.clone(), app_pods, ..Question::default() };
+    let question = Question { port: port.clone(), app_pods, source: Some(source.clone()), ..Question::default() };
     let mut steps = run_static_steps(&snap, &question);
     note_unreadable(&mut steps, &snap, &fetched.unreadable);
     let diagnosis = diagnose(&steps);
@@ -92,10 +109,18 @@ pub async fn report(
         namespace: namespace.into(),
         service: service.into(),
         port,
+        source,
         steps,
         unreadable: fetched.unreadable,
         diagnosis,
     })
+}
+
+fn source_namespace(source: &Peer) -> Option<&str> {
+    match source {
+        Peer::Pod { namespace, .. } | Peer::AnyPodIn { namespace } => Some(namespace),
+        Peer::AnyPod | Peer::Ip { .. } => None,
+    }
 }
 
 /// The active probe of the Service and port, with its targets read from the cluster now: the Service by its DNS
@@ -193,6 +218,7 @@ pub fn json(r: &Report) -> Value {
         "namespace": r.namespace,
         "service": r.service,
         "port": r.port.as_ref().map(|p| p.to_string()),
+        "source": source_flag(&r.source),
         "outcome": outcome_word(r),
         "exit_code": r.exit_code(),
         "diagnosis": {
@@ -221,7 +247,8 @@ fn badge(v: &Verdict) -> &'static str {
 }
 
 pub fn text(r: &Report) -> String {
-    let mut out = format!("{}: {}\n\n", target(r), outcome_headline(r));
+    let mut out = format!("{}: {}\n", target(r), outcome_headline(r));
+    out.push_str(&format!("Traffic from {} (--from {})\n\n", r.source.describe(), source_flag(&r.source)));
     for (i, s) in r.steps.iter().enumerate() {
         out.push_str(&format!("{} {}. {}\n", badge(&s.verdict), i + 1, s.title));
         out.push_str(&format!("     {}\n", s.summary));
@@ -255,6 +282,7 @@ pub fn text(r: &Report) -> String {
 pub fn markdown(r: &Report) -> String {
     let d = &r.diagnosis;
     let mut out = format!("# {}\n\n**{}.** {}\n", target(r), outcome_headline(r), d.root_cause);
+    out.push_str(&format!("\nTraffic from {} (`--from {}`).\n", r.source.describe(), source_flag(&r.source)));
     if !d.fix.is_empty() {
         out.push_str(&format!("\n**Fix:** {}\n", d.fix));
     }

@@ -26,8 +26,8 @@ fn main() -> ExitCode {
             Some(Command::Explain { target, output }) => {
                 run_explain(&cli.global, &target, &output).await.map(|found| problem = found)
             }
-            Some(Command::Diagnose { target, port, probe, output }) => {
-                run_diagnose(&cli.global, &target, port.as_deref(), probe, &output)
+            Some(Command::Diagnose { target, port, from, probe, output }) => {
+                run_diagnose(&cli.global, &target, port.as_deref(), from.as_deref(), probe, &output)
                     .await
                     .map(|code| exit_code = Some(code))
             }
@@ -125,15 +125,17 @@ async fn run_diagnose(
     global: &GlobalArgs,
     target: &str,
     port: Option<&str>,
+    from: Option<&str>,
     probe: bool,
     output: &str,
 ) -> anyhow::Result<u8> {
     use mosaic::diagnose_cmd;
     let name = diagnose_cmd::parse_target(target)?;
     let port = port.map(diagnose_cmd::parse_port).transpose()?;
+    let source = from.map(diagnose_cmd::parse_from).transpose()?;
     let session = connect_global(global).await?;
     let namespace = session.target.namespace.clone();
-    let mut report = diagnose_cmd::report(&session, &namespace, &name, port, None).await?;
+    let mut report = diagnose_cmd::report(&session, &namespace, &name, port, None, source).await?;
     if probe {
         let config = Config::load(paths::config_dir().as_deref()).unwrap_or_default();
         let readonly = global.readonly || config.readonly_for(&session.target.context);

@@ -115,6 +115,43 @@ fn the_broken_service_gets_its_cause_and_fix_in_every_format() {
     assert!(stderr.contains("mosaic diagnose takes svc/NAME"), "{stderr}");
 }
 
+#[test]
+fn from_names_the_traffic_source_and_a_malformed_one_is_refused() {
+    let cluster = Cluster::start(Scenario::demo());
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/ledger", "-n", "payments"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("\nTraffic from any pod in namespace `payments` (--from payments)\n"), "the default: {text}");
+    let args = ["svc/ledger", "-n", "payments", "--from", "shop/app=checkout", "-o", "json"];
+    let (status, stdout, stderr) = diagnose(&cluster, "admin", &args);
+    assert_eq!(status, 2, "default-deny-ingress drops it: {stderr}\n{stdout}");
+    let doc: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(doc["source"], "shop/app=checkout");
+    let policy = doc["steps"].as_array().and_then(|s| s.iter().find(|s| s["id"] == "network-policies")).expect("step");
+    assert!(
+        policy["checked"].as_array().is_some_and(|c| c
+            .iter()
+            .any(|e| e["field"] == "source" && e["value"] == "pods labelled `app=checkout` in namespace `shop`")),
+        "{policy:#}"
+    );
+    // storefront lets anyone in on 8080: from any pod anywhere, traffic flows.
+    let (status, text, _) = diagnose(&cluster, "admin", &["svc/storefront", "-n", "shop", "--from", "any-pod"]);
+    assert_eq!(status, 0, "{text}");
+    assert!(text.contains("Traffic from any pod in any namespace (--from any-pod)"), "{text}");
+    // A malformed source is a usage error before anything is read: exit 1, the reason, nothing on stdout.
+    for (from, said) in [
+        ("app=checkout", "--from \"app=checkout\": `app=checkout` names no namespace: write NS/app=checkout"),
+        ("shop/app", "--from \"shop/app\": `app` is not LABEL=VALUE (for example app=web)"),
+        ("Shop/app=web", "--from \"Shop/app=web\": `Shop` is not a namespace name"),
+        ("", "--from \"\": no traffic source given: write NS/LABEL=VALUE[,LABEL=VALUE]"),
+    ] {
+        let before = cluster.handle.requests().len();
+        let (status, stdout, stderr) = diagnose(&cluster, "admin", &["svc/ledger", "-n", "payments", "--from", from]);
+        assert_eq!((status, stdout.as_str()), (1, ""), "{from:?}: {stderr}");
+        assert!(stderr.contains(said), "{from:?}: {stderr}");
+        assert_eq!(cluster.handle.requests().len(), before, "{from:?}: nothing read");
+    }
+}
+
 /// The probe step of a JSON report.
 fn probe_step(doc: &Value) -> &Value {
     let steps = doc["steps"].as_array().expect("steps");

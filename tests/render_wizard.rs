@@ -7,7 +7,7 @@ use support::screen::now;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use k8s_openapi::api::core::v1::Service;
 use mosaic::analysis::network::{
-    NetSnapshot, PortRef, ProbeOutcome, ProbeResults, ProbeTarget, Question, StepId, TargetResult, diagnose,
+    NetSnapshot, Peer, PortRef, ProbeOutcome, ProbeResults, ProbeTarget, Question, StepId, TargetResult, diagnose,
     probe_step, run_static_steps,
 };
 use mosaic::app::state::ListView;
@@ -104,6 +104,7 @@ fn report() -> Report {
         namespace: "shop".into(),
         service: "payments-api".into(),
         port: Some(PortRef::Number(443)),
+        source: Peer::AnyPodIn { namespace: "shop".into() },
         steps,
         unreadable: Vec::new(),
         diagnosis,
@@ -328,4 +329,169 @@ fn h_in_the_wizard_opens_the_http_sender_on_the_service_and_port() {
     // Esc closes the sender and the wizard is still there.
     update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     assert!(state.http.is_none() && state.wizard.pane.is_some());
+}
+
+/// Service web (port 80 → 8080) behind a default-deny policy in shop, as the wizard reads it: every step
+/// passes but the NetworkPolicy one, whose fix is a NetworkPolicy to apply.
+fn denied_web_report() -> Report {
+    let mut snap = NetSnapshot::new("shop", "web", now());
+    snap.context = Some("sim-admin".into());
+    snap.service = Some(services().remove(1));
+    let http = json!([{"name": "http", "containerPort": 8080, "protocol": "TCP"}]);
+    snap.pods = vec![parse(pod("web-7d4b9c6f5-x2k4p", "shop", json!({"tier": "payments"}), "10.244.1.8", http))];
+    snap.endpoints = Some(vec![parse(json!({
+        "metadata": {"name": "web", "namespace": "shop"},
+        "subsets": [{"addresses": [{"ip": "10.244.1.8", "targetRef": {"kind": "Pod", "name": "web-7d4b9c6f5-x2k4p"}}],
+                     "ports": [{"port": 8080}]}]
+    }))]);
+    snap.endpoint_slices = Some(Vec::new());
+    snap.policies = Some(vec![parse(json!({
+        "metadata": {"name": "default-deny-ingress", "namespace": "shop"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}
+    }))]);
+    snap.namespaces = Some(vec![parse(json!({"metadata": {"name": "shop"}}))]);
+    snap.ingresses = Some(Vec::new());
+    let dns = json!([{"name": "dns", "containerPort": 53, "protocol": "UDP"}]);
+    snap.dns_pods = Some(vec![parse(pod(
+        "coredns-775d4fd869-4qb22",
+        "kube-system",
+        json!({"k8s-app": "kube-dns"}),
+        "10.244.0.2",
+        dns,
+    ))]);
+    let question = Question { port: Some(PortRef::Number(80)), ..Question::default() };
+    let steps = run_static_steps(&snap, &question);
+    let diagnosis = diagnose(&steps);
+    Report {
+        context: "sim-admin".into(),
+        namespace: "shop".into(),
+        service: "web".into(),
+        port: Some(PortRef::Number(80)),
+        source: Peer::AnyPodIn { namespace: "shop".into() },
+        steps,
+        unreadable: Vec::new(),
+        diagnosis,
+    }
+}
+
+/// The wizard on web, port 80 chosen, with `report` in; the run's id.
+fn web_with(report: Report) -> (State, u64) {
+    let mut state = services_view("web");
+    key(&mut state, 'w');
+    let effects = update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let id = match effects.as_slice() {
+        [Effect::Wizard(WizardEffect::Run { id, .. })] => *id,
+        other => panic!("Enter runs the wizard for port 80: {other:?}"),
+    };
+    update(&mut state, Msg::Wizard(WizardMsg::Report { id, result: Box::new(Ok(report)) }));
+    (state, id)
+}
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+#[test]
+fn the_policy_fix_is_a_preformatted_block_copied_as_shown() {
+    let (mut state, _) = web_with(denied_web_report());
+    let Some(Stage::Done(run)) = state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
+    assert_eq!(run.report.steps[run.selected].id, StepId::NetworkPolicies, "the pane opens on the cause");
+    // The step's details alone, a page down: its fix.
+    press(&mut state, KeyCode::Enter);
+    draw(&mut state, 80, 24);
+    press(&mut state, KeyCode::PageDown);
+    let screen = text(&draw(&mut state, 80, 24));
+    insta::assert_snapshot!("wizard_policy_fix_block_80x24", screen);
+    insta::assert_snapshot!("wizard_policy_fix_block_120x40", text(&draw(&mut state, 120, 40)));
+
+    // On the diagnosis, c copies exactly the block's lines: `$ ` and the pane's margin aside.
+    press(&mut state, KeyCode::Enter);
+    key(&mut state, 'G');
+    let screen = text(&draw(&mut state, 120, 40));
+    let Some(Stage::Done(run)) = state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
+    let command = run.report.diagnosis.command.clone().expect("a policy to apply");
+    assert!(command.starts_with("kubectl --context sim-admin apply -f - <<'EOF'\n"), "{command}");
+    let rows: Vec<&str> = screen.lines().map(|l| l.trim_start_matches('│').trim_end_matches('│')).collect();
+    let first = rows.iter().position(|r| r.starts_with(" $ kubectl --context sim-admin apply")).expect("shown");
+    let shown: Vec<String> = rows[first..first + command.lines().count()]
+        .iter()
+        .enumerate()
+        .map(
+            |(i, r)| {
+                if i == 0 { r.trim_start_matches(" $ ").to_string() } else { r.get(3..).unwrap_or("").to_string() }
+            },
+        )
+        .map(|r| r.trim_end().to_string())
+        .collect();
+    assert_eq!(shown.join("\n"), command, "the block on screen is the command, line for line");
+    let effects = key(&mut state, 'c');
+    assert_eq!(effects, vec![Effect::Copy(command)]);
+}
+
+#[test]
+fn a_docs_link_is_shown_whole_on_its_own_row_at_80x24() {
+    let (mut state, _) = web_with(denied_web_report());
+    // The NetworkPolicy step's details alone, scrolled to their end: its docs link is too long to follow
+    // `Docs:` on one row, short enough for a row of its own.
+    press(&mut state, KeyCode::Enter);
+    draw(&mut state, 80, 24);
+    for _ in 0..5 {
+        press(&mut state, KeyCode::PageDown);
+    }
+    let screen = text(&draw(&mut state, 80, 24));
+    insta::assert_snapshot!("wizard_docs_link_80x24", screen);
+    let url = "https://kubernetes.io/docs/concepts/services-networking/network-policies/";
+    assert!(screen.lines().any(|l| l.trim_matches('│').trim() == url), "{screen}");
+    assert!(!screen.contains("…"), "nothing is cut: {screen}");
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        key(state, c);
+    }
+}
+
+#[test]
+fn f_edits_the_traffic_source_and_the_steps_re_run_for_it() {
+    let (mut state, _) = web_with(denied_web_report());
+    key(&mut state, 'f');
+    assert!(matches!(&state.mode, mosaic::app::state::Mode::Prompt(p) if p.input == "shop"), "the current source");
+    for _ in 0.."shop".len() {
+        press(&mut state, KeyCode::Backspace);
+    }
+    // A source without a namespace is refused, and the input stays open to correct it.
+    typed(&mut state, "app=checkout");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    insta::assert_snapshot!("wizard_source_refused_80x24", text(&draw(&mut state, 80, 24)));
+    for _ in 0.."app=checkout".len() {
+        press(&mut state, KeyCode::Backspace);
+    }
+    typed(&mut state, "payments/app=checkout");
+    let effects = press(&mut state, KeyCode::Enter);
+    let id = match effects.as_slice() {
+        [Effect::Wizard(WizardEffect::Run { id, port, source: Some(source), .. })] => {
+            assert_eq!(port, &Some(PortRef::Number(80)));
+            assert_eq!(
+                source,
+                &Peer::Pod {
+                    namespace: "payments".into(),
+                    labels: [("app".to_string(), "checkout".to_string())].into()
+                }
+            );
+            *id
+        }
+        other => panic!("Enter re-runs the steps from the new source: {other:?}"),
+    };
+    // The answer opens on the NetworkPolicy step, which names the source.
+    let mut report = denied_web_report();
+    report.source = Peer::Pod { namespace: "payments".into(), labels: [("app".into(), "checkout".into())].into() };
+    report.diagnosis = diagnose(&report.steps);
+    update(&mut state, Msg::Wizard(WizardMsg::Report { id, result: Box::new(Ok(report)) }));
+    let pane = state.wizard.pane.as_ref().expect("open");
+    assert_eq!(pane.title(), "svc/web :80 in shop · from payments/app=checkout");
+    let Stage::Done(run) = &pane.stage else { panic!("done") };
+    assert_eq!(run.report.steps[run.selected].id, StepId::NetworkPolicies);
+    // r keeps the source.
+    let effects = key(&mut state, 'r');
+    assert!(matches!(effects.as_slice(), [Effect::Wizard(WizardEffect::Run { source: Some(_), .. })]), "{effects:?}");
 }

@@ -251,7 +251,7 @@ async fn an_older_server_serves_endpointslices_as_v1beta1_and_they_are_read() {
     assert!(!slices.is_empty(), "storefront has an EndpointSlice");
     assert!(slices.iter().all(|s| !s.endpoints.is_empty()));
     assert!(sim.count("list", "endpointslices") >= 1, "{:?}", sim.counts());
-    let report = mosaic::diagnose_cmd::report(&session, "shop", "storefront", None, None).await.expect("report");
+    let report = mosaic::diagnose_cmd::report(&session, "shop", "storefront", None, None, None).await.expect("report");
     assert_eq!(report.diagnosis.outcome, Outcome::TrafficShouldFlow, "{:#?}", report.diagnosis);
 
     // A server that is gone is an error, with the Service named.
@@ -376,4 +376,79 @@ async fn esc_while_the_probe_runs_stops_it_and_deletes_its_pod() {
     let Some(Stage::Done(run)) = ui.state.wizard.pane.as_ref().map(|p| &p.stage) else { panic!("done") };
     assert_eq!(run.probe, ProbeState::Stopped);
     assert!(run.report.steps.iter().all(|s| s.id != StepId::Probe));
+}
+
+/// What the NetworkPolicy step of ledger (payments, behind the demo's default-deny) says for traffic from
+/// `source`, read through `mosaic diagnose`'s report.
+async fn ledger_from(session: &Session, source: &str) -> mosaic::diagnose_cmd::Report {
+    let source = mosaic::diagnose_cmd::parse_from(source).expect("a source");
+    mosaic::diagnose_cmd::report(session, "payments", "ledger", None, None, Some(source)).await.expect("report")
+}
+
+#[tokio::test]
+async fn the_traffic_source_decides_what_the_demo_deny_policy_drops() {
+    let sim = sim(Flavour::Modern).await;
+    // Beside default-deny-ingress: checkout's pods in shop (team=storefront) may reach the ledger's http port.
+    sim.upsert(json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "ledger-from-checkout", "namespace": "payments"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "ledger"}},
+            "ingress": [{
+                "from": [{"namespaceSelector": {"matchLabels": {"team": "storefront"}},
+                          "podSelector": {"matchLabels": {"app": "checkout"}}}],
+                "ports": [{"port": "http"}]
+            }]
+        }
+    }))
+    .expect("policy");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = session(&sim, "admin", "payments", &dir).await;
+
+    let passes = ledger_from(&session, "shop/app=checkout").await;
+    let policy = step_of(&passes, StepId::NetworkPolicies);
+    assert_eq!(policy.verdict, Verdict::Pass, "{policy:#?}");
+    assert!(
+        policy
+            .checked
+            .iter()
+            .any(|e| e.field == "source" && e.value == "pods labelled `app=checkout` in namespace `shop`")
+    );
+    assert!(
+        policy.summary.starts_with("From pods labelled `app=checkout` in namespace `shop`: Allowed by rule"),
+        "{}",
+        policy.summary
+    );
+    assert!(policy.summary.contains("payments/ledger-from-checkout"), "{}", policy.summary);
+    assert_eq!(passes.diagnosis.outcome, Outcome::TrafficShouldFlow, "{:#?}", passes.diagnosis);
+
+    // The same labels in another namespace: dropped, and the policy that drops it named.
+    for source in ["kube-system/app=checkout", "shop/app=cart", "payments"] {
+        let dropped = ledger_from(&session, source).await;
+        let d = &dropped.diagnosis;
+        assert_eq!((d.outcome, d.step), (Outcome::CauseFound, Some(StepId::NetworkPolicies)), "{source}: {d:#?}");
+        assert!(d.root_cause.contains("payments/"), "{source}: {}", d.root_cause);
+        let said = mosaic::analysis::network::parse_source(source).expect("source").describe();
+        assert!(d.root_cause.contains(&said), "{source} named: {}", d.root_cause);
+    }
+
+    // The sender's own namespace is read too: an egress policy in shop that lets checkout reach DNS only.
+    sim.upsert(json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "checkout-dns-only", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "checkout"}},
+            "policyTypes": ["Egress"],
+            "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}]
+        }
+    }))
+    .expect("policy");
+    let dropped = ledger_from(&session, "shop/app=checkout").await;
+    let d = &dropped.diagnosis;
+    assert_eq!(d.step, Some(StepId::NetworkPolicies), "{d:#?}");
+    assert!(d.root_cause.contains("shop/checkout-dns-only"), "the sender's egress policy: {}", d.root_cause);
+}
+
+fn step_of(report: &mosaic::diagnose_cmd::Report, id: StepId) -> &mosaic::analysis::network::Step {
+    report.steps.iter().find(|s| s.id == id).expect("step")
 }

@@ -260,6 +260,7 @@ pub fn on_prompt_submit(state: &mut State, effects: &mut Vec<Effect>) {
             super::exec::on_prompt_submit(state, effects);
             return;
         }
+        PromptPurpose::WizardSource => return super::wizard_source::on_submit(state, &input, effects),
     };
     open_confirm(state, action, effects);
 }

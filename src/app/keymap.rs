@@ -167,6 +167,8 @@ pub enum Command {
     Rerun,
     /// The network wizard's active probes.
     RunProbe,
+    /// Where the network wizard's traffic comes from.
+    TrafficSource,
     Edit,
     Delete,
     Save,
@@ -696,6 +698,15 @@ pub const KEYMAP: &[Binding] = &[
         "Wizard",
         X::Wizard,
         false,
+    ),
+    bind(
+        &["f"],
+        C::TrafficSource,
+        "from",
+        "Say where the traffic comes from (NS/LABEL=VALUE, NS or any-pod); the NetworkPolicy step re-runs for it",
+        "Wizard",
+        X::Wizard,
+        true,
     ),
     bind(&["PageDown", "Ctrl-f"], C::PageDown, "page-down", "Scroll the details down", "Wizard", X::Wizard, false),
     bind(&["PageUp", "Ctrl-b"], C::PageUp, "page-up", "Scroll the details up", "Wizard", X::Wizard, false),

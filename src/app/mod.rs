@@ -25,6 +25,7 @@ pub mod state;
 pub mod timeline;
 pub mod update;
 pub mod wizard;
+pub mod wizard_source;
 pub mod workspaces;
 
 pub use msg::{Data, Effect, Msg};

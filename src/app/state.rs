@@ -101,6 +101,8 @@ pub enum PromptPurpose {
         namespace: String,
         target: crate::action::ForwardTarget,
     },
+    /// Where the network wizard's traffic comes from (`f`).
+    WizardSource,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -13,7 +13,7 @@ use super::keymap::{Command, KeyContext};
 use super::msg::Effect;
 use super::state::State;
 use crate::analysis::network::labels::{Labels, format_labels, map_selector_matches};
-use crate::analysis::network::{PortRef, Step};
+use crate::analysis::network::{Peer, PortRef, Step, StepId, source_flag};
 use crate::cluster::Kind;
 use crate::diagnose_cmd::Report;
 
@@ -39,6 +39,11 @@ pub struct WizardPane {
     pub app_selector: Option<Labels>,
     /// The pod template's labels of that Deployment, to find its Services.
     pub app_labels: Option<Labels>,
+    /// Where the traffic comes from (`f`); `None` is any pod of the namespace.
+    pub source: Option<Peer>,
+    /// The step to show when the next report comes in, instead of the root cause's (the NetworkPolicy step
+    /// after the source changed).
+    pub focus: Option<StepId>,
     pub stage: Stage,
 }
 
@@ -151,7 +156,8 @@ impl WizardPane {
             (None, Stage::Done(_)) => " (every port)".to_string(),
             _ => String::new(),
         };
-        format!("{what}{port} in {}", self.namespace)
+        let from = self.source.as_ref().map(|s| format!(" · from {}", source_flag(s))).unwrap_or_default();
+        format!("{what}{port} in {}{from}", self.namespace)
     }
 }
 
@@ -186,7 +192,14 @@ pub enum WizardEffect {
     /// List the Services of a namespace (to find a Deployment's).
     FindServices { id: u64, namespace: String },
     /// Read the Service's surroundings and run the steps.
-    Run { id: u64, namespace: String, service: String, port: Option<PortRef>, app_selector: Option<Labels> },
+    Run {
+        id: u64,
+        namespace: String,
+        service: String,
+        port: Option<PortRef>,
+        app_selector: Option<Labels>,
+        source: Option<Peer>,
+    },
     /// Run the active probe of the Service and port (answered by `ProbeStarted`, then `Probe`).
     Probe { id: u64, namespace: String, service: String, port: Option<PortRef> },
     /// Abort the running probe: its pod is deleted.
@@ -240,6 +253,8 @@ fn pane(id: u64, namespace: &str, origin: String) -> WizardPane {
         port: None,
         app_selector: None,
         app_labels: None,
+        source: None,
+        focus: None,
         stage: Stage::Loading,
     }
 }
@@ -277,7 +292,15 @@ fn run(state: &mut State, port: Option<PortRef>, effects: &mut Vec<Effect>) {
         service,
         port,
         app_selector: pane.app_selector.clone(),
+        source: pane.source.clone(),
     }));
+}
+
+/// Run the steps again for the same Service and port (the source changed); a probe on its way is stopped.
+pub(super) fn rerun(state: &mut State, effects: &mut Vec<Effect>) {
+    stop_probe(state, effects);
+    let Some(port) = state.wizard.pane.as_ref().map(|p| p.port.clone()) else { return };
+    run(state, port, effects);
 }
 
 pub fn on_msg(state: &mut State, msg: WizardMsg, effects: &mut Vec<Effect>) {
@@ -319,8 +342,15 @@ pub fn on_msg(state: &mut State, msg: WizardMsg, effects: &mut Vec<Effect>) {
             }
         }
         WizardMsg::Report { id, result } if id == pane.id => {
+            let focus = pane.focus.take();
             pane.stage = match *result {
-                Ok(report) => Stage::Done(Box::new(WizardRun::new(report))),
+                Ok(report) => {
+                    let mut run = WizardRun::new(report);
+                    if let Some(at) = focus.and_then(|id| run.report.steps.iter().position(|s| s.id == id)) {
+                        run.selected = at;
+                    }
+                    Stage::Done(Box::new(run))
+                }
                 Err(why) => Stage::Failed(why),
             };
         }
@@ -409,6 +439,7 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
         }
         Command::RunProbe => return start_probe(state, effects),
         Command::HttpSend => return open_http(state, effects),
+        Command::TrafficSource => return super::wizard_source::open(state),
         // A new run forgets the probe on its way.
         Command::Rerun => {
             stop_probe(state, effects);

@@ -121,6 +121,21 @@ pub async fn fetch_net_snapshot(session: &Session, namespace: &str, service: &st
     Ok(Fetched { snapshot: snap, unreadable })
 }
 
+/// The NetworkPolicies of the traffic source's namespace, whose egress rules the sender must pass too. A
+/// refusal (or any other failure) is what could not be read; the step then judges the destination's side alone.
+pub async fn fetch_source_policies(session: &Session, namespace: &str) -> Result<Vec<NetworkPolicy>, Unreadable> {
+    let api = Api::<NetworkPolicy>::namespaced(session.client.clone(), namespace);
+    api.list(&ListParams::default()).await.map(|l| l.items).map_err(|e| {
+        let failure = Failure::from_kube(&e);
+        let query = AccessQuery::new("list", "networking.k8s.io", "networkpolicies", Some(namespace));
+        let (reason, can_i) = match failure {
+            Failure::Forbidden(message) => (message, Some(query.can_i_command(&session.target.context))),
+            other => (other.summary(), None),
+        };
+        Unreadable { resource: "networkpolicies".into(), namespace: Some(namespace.into()), reason, can_i }
+    })
+}
+
 fn lift<T>(result: Result<T, kube::Error>, refused: impl FnOnce(Failure) -> Problem) -> Result<T, Problem> {
     result.map_err(|e| refused(Failure::from_kube(&e)))
 }

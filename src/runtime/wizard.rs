@@ -32,9 +32,10 @@ impl Runtime {
                     let _ = tx.send(Msg::Wizard(WizardMsg::Services { id, result }));
                 });
             }
-            WizardEffect::Run { id, namespace, service, port, app_selector } => {
+            WizardEffect::Run { id, namespace, service, port, app_selector, source } => {
                 tokio::spawn(async move {
-                    let result = diagnose_cmd::report(&session, &namespace, &service, port, app_selector.as_ref())
+                    let selector = app_selector.as_ref();
+                    let result = diagnose_cmd::report(&session, &namespace, &service, port, selector, source)
                         .await
                         .map_err(|e| format!("{e:#}"));
                     let _ = tx.send(Msg::Wizard(WizardMsg::Report { id, result: Box::new(result) }));

@@ -18,6 +18,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = match &state.mode {
         Mode::Palette(p) => input_line(":", &p.input, theme),
         Mode::Filter => input_line("/", &state.view.filter, theme),
+        // The dialog shows what is typed; the footer says why Enter refused it.
+        Mode::Prompt(_) if state.flash.as_ref().is_some_and(|f| f.error) => {
+            let text = state.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+            let style = Style::default().fg(theme.error_fg).bg(theme.error_bg).add_modifier(Modifier::BOLD);
+            Line::from(Span::styled(format!(" {text}"), style))
+        }
         Mode::Prompt(p) => input_line("", &p.input, theme),
         // The dialog lists the keys that apply to it (no "run" when the action is refused).
         Mode::Confirm(_) => Line::raw(""),

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod theme;
 pub mod timeline;
 pub mod wizard;
+pub mod wizard_text;
 pub mod workspaces;
 pub mod yaml;
 

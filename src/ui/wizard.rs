@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
+use super::wizard_text::{command as command_rows, cut, prose as wrap};
 use crate::analysis::Health;
 use crate::analysis::network::{Outcome, Step, StepId, Verdict};
 use crate::app::wizard::{Chooser, ProbeState, Stage, WizardPane, WizardRun};
@@ -191,16 +192,16 @@ fn step_details(step: &Step, width: usize, theme: &Theme) -> Vec<Line<'static>> 
         out.push(Line::styled(format!("{}Fix", pad(INDENT)), label));
         out.extend(styled(wrap(&cause.fix, width, &inner, &inner), Style::default().fg(theme.status_warning)));
         if let Some(cmd) = &cause.command {
-            out.extend(styled(wrap(&format!("$ {cmd}"), width, &inner, &pad(INDENT + 4)), command));
+            out.extend(styled(command_rows(cmd, width, &inner), command));
         }
     }
     if !step.kubectl.is_empty() {
         out.push(Line::styled(format!("{}Check it yourself (c copies)", pad(INDENT)), label));
         for k in &step.kubectl {
-            out.extend(styled(wrap(&format!("$ {k}"), width, &inner, &pad(INDENT + 4)), command));
+            out.extend(styled(command_rows(k, width, &inner), command));
         }
     }
-    out.extend(styled(wrap(&format!("Docs: {}", step.doc_url), width, &pad(INDENT), &pad(INDENT + 6)), theme.accent()));
+    out.extend(styled(wrap(&format!("Docs: {}", step.doc_url), width, &pad(INDENT), &pad(INDENT)), theme.accent()));
     out
 }
 
@@ -218,7 +219,7 @@ fn diagnosis(run: &WizardRun, width: usize, theme: &Theme) -> Vec<Line<'static>>
         ));
     }
     if let Some(cmd) = &d.command {
-        out.extend(styled(wrap(&format!("$ {cmd}"), width, &indent, &pad(INDENT + 2)), theme.command()));
+        out.extend(styled(command_rows(cmd, width, &indent), theme.command()));
         if run.is_diagnosis(run.selected) {
             out.push(Line::styled(format!("{indent}c copies the command"), theme.muted()));
         }
@@ -227,7 +228,7 @@ fn diagnosis(run: &WizardRun, width: usize, theme: &Theme) -> Vec<Line<'static>>
         out.extend(styled(wrap(&format!("Also: {also}"), width, &indent, &pad(INDENT + 6)), theme.muted()));
     }
     for url in &d.further_reading {
-        out.extend(styled(wrap(&format!("Read: {url}"), width, &indent, &pad(INDENT + 6)), theme.accent()));
+        out.extend(styled(wrap(&format!("Read: {url}"), width, &indent, &indent), theme.accent()));
     }
     out
 }
@@ -271,91 +272,4 @@ fn styled(rows: Vec<String>, style: Style) -> Vec<Line<'static>> {
 
 fn pad(n: usize) -> String {
     " ".repeat(n)
-}
-
-/// `text` cut to `width` columns, with `…` when something was cut.
-fn cut(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// Word-wrapped to `width` columns: the first row starts with `first`, the others with `rest`. A word longer
-/// than any row (a URL, a JSON patch) is broken where the row ends.
-pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut rows = Vec::new();
-    let mut row = first.to_string();
-    // The width of the current row's prefix, and whether anything follows it yet.
-    let (mut base, mut empty) = (first.width(), true);
-    for word in text.split_whitespace() {
-        let sep = usize::from(!empty);
-        if row.width() + sep + word.width() <= width {
-            if !empty {
-                row.push(' ');
-            }
-            row.push_str(word);
-            empty = false;
-            continue;
-        }
-        if rest.width() + word.width() <= width && !empty {
-            rows.push(std::mem::replace(&mut row, rest.to_string()));
-            (base, empty) = (rest.width(), false);
-            row.push_str(word);
-            continue;
-        }
-        if !empty {
-            row.push(' ');
-        }
-        for c in word.chars() {
-            if row.width() + c.width().unwrap_or(0) > width && row.width() > base {
-                rows.push(std::mem::replace(&mut row, rest.to_string()));
-                base = rest.width();
-            }
-            row.push(c);
-        }
-        empty = false;
-    }
-    rows.push(row);
-    rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrap_breaks_between_words_and_indents_continuations() {
-        let rows = wrap("the quick brown fox jumps over the lazy dog", 16, "  ", "    ");
-        assert_eq!(rows, ["  the quick", "    brown fox", "    jumps over", "    the lazy dog"]);
-        for r in &rows {
-            assert!(r.width() <= 16, "{r:?}");
-        }
-    }
-
-    #[test]
-    fn wrap_breaks_a_word_longer_than_the_row() {
-        let rows = wrap("$ kubectl patch -p '{\"spec\":{\"selector\":{\"app\":\"payments-api\"}}}'", 20, "", "  ");
-        assert!(rows.iter().all(|r| r.width() <= 20), "{rows:?}");
-        let joined: String = rows.iter().map(|r| r.trim()).collect::<Vec<_>>().join("");
-        assert!(joined.contains("payments-api"), "{rows:?}");
-        assert_eq!(wrap("", 10, "  ", ""), ["  "]);
-    }
-
-    #[test]
-    fn cut_leaves_room_for_the_ellipsis() {
-        assert_eq!(cut("The selector matches", 10), "The selec…");
-        assert_eq!(cut("short", 10), "short");
-    }
 }

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod policy;
 pub mod probe;
 pub mod snapshot;
+pub mod source;
 pub mod step;
 pub mod steps;
 pub mod unreadable;
@@ -19,6 +20,7 @@ pub use probe::{
     ProbeOutcome, ProbeResults, ProbeStage, ProbeTarget, TargetResult, probe_not_run_step, probe_step, probe_targets,
 };
 pub use snapshot::{NetSnapshot, Question, endpoint_slice_from_v1beta1};
+pub use source::{SOURCE_FORMS, parse_source, source_flag};
 pub use step::{Cause, Evidence, Step, StepId, Verdict};
 pub use steps::run_static_steps;
 pub use unreadable::{Unreadable, note_unreadable};

@@ -71,10 +71,19 @@ pub fn policy_step(snap: &NetSnapshot, question: &Question) -> Step {
         }
     }
     match decision.verdict {
-        PolicyVerdict::Allowed => s.pass(format!("{} {}", allowed_summary(&decision), worst.egress.explanation)),
+        PolicyVerdict::Allowed => {
+            s.pass(format!("From {}: {} {}", source.describe(), allowed_summary(&decision), worst.egress.explanation))
+        }
         PolicyVerdict::Depends => {
             let d = if worst.ingress.verdict == PolicyVerdict::Depends { &worst.ingress } else { &worst.egress };
-            s.warn(format!("It depends on who sends the traffic: {}", d.explanation), None)
+            s.warn(
+                format!(
+                    "From {}, it depends on which pod sends the traffic (name it: `--from`, or `f` in the wizard): {}",
+                    source.describe(),
+                    d.explanation
+                ),
+                None,
+            )
         }
         PolicyVerdict::Denied => {
             let d = if worst.ingress.verdict == PolicyVerdict::Denied { &worst.ingress } else { &worst.egress };
