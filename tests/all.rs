@@ -35,6 +35,7 @@ mod probes;
 mod render;
 mod render_app_history;
 mod render_apps_build;
+mod render_describe;
 mod render_editor;
 mod render_faults;
 mod render_http;
