@@ -41,6 +41,7 @@ mod render_faults;
 mod render_http;
 mod render_kind_ops;
 mod render_kinds;
+mod render_plan;
 mod render_timeline;
 mod render_wizard;
 mod render_workspaces;
