@@ -19,6 +19,7 @@ mod e2e_kind_ops;
 mod e2e_kinds;
 mod e2e_logmask;
 mod e2e_shell;
+mod e2e_shell_mask;
 mod e2e_wizard;
 mod e2e_workspaces;
 mod editor;
