@@ -29,7 +29,9 @@ enum Shown {
 }
 
 fn fields(map: &Map<String, Value>, depth: usize, out: &mut Vec<String>) {
-    let shown: Vec<(String, Shown)> = map.iter().map(|(k, v)| (title_case(k), field(k, v, depth + 1))).collect();
+    // A null says nothing (a template's `creationTimestamp: null`): left out, as kubectl leaves it.
+    let shown: Vec<(String, Shown)> =
+        map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (title_case(k), field(k, v, depth + 1))).collect();
     // Values of consecutive inline fields line up after the widest title among them, as kubectl's tabwriter
     // lines up a run of cells; a field shown below its title ends the run.
     let mut widths = Vec::with_capacity(shown.len());
