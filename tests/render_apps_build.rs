@@ -82,7 +82,7 @@ fn an_action_from_a_card_shows_its_plan_and_asks() {
         "s       kubectl --context kind-acme -n acme scale deployment/frontend --replicas=",
         "r       kubectl --context kind-acme -n acme rollout restart deployment/frontend",
         "u       kubectl --context kind-acme -n acme rollout undo deployment/frontend",
-        "a       kubectl --context kind-acme -n acme annotate deployment/frontend --overwrite mosaic.dev/commit-sha=3f2a9c1e",
+        "a       kubectl --context kind-acme -n acme annotate deployment/frontend \\\n             --overwrite mosaic.dev/commit-sha=3f2a9c1e",
         "P       kubectl --context kind-acme -n acme patch deployment/frontend -p",
     ] {
         assert!(screen.contains(line), "the game plan lists {line:?}:\n{screen}");

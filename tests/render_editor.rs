@@ -181,7 +181,9 @@ fn describe_shows_fields_and_events_like_kubectl() {
     assert!(lines[events_at + 1].trim_start().starts_with("Type"), "{:?}", &lines[events_at..]);
     assert!(lines[events_at + 2].trim_start().starts_with("----"), "{:?}", &lines[events_at..]);
     update(&mut state, key(KeyCode::Char('G')));
-    insta::assert_snapshot!("describe_with_events_100x30", text(&paint(&state, 100, 30)));
+    let screen = text(&paint(&state, 100, 30));
+    assert!(screen.contains("Back-off restarting failed container"), "G shows the last line:\n{screen}");
+    insta::assert_snapshot!("describe_with_events_100x30", screen);
 }
 
 #[test]

@@ -206,6 +206,7 @@ fn game_plan_of_node_and_cronjob_rows_crosses_out_what_is_refused() {
         })
         .expect("asks whether jobs may be created");
     update(&mut s, Msg::Access { query: create, allowed: Some(false) });
+    update(&mut s, Msg::Resize(200, 30));
     let buffer = draw(&s, 200, 30);
     let screen = text(&buffer);
     assert!(

@@ -17,6 +17,7 @@ pub mod probe;
 mod rollback;
 pub mod rollout;
 mod targets;
+pub mod wrap;
 
 use crate::cluster::rbac::AccessQuery;
 
@@ -202,12 +203,24 @@ pub struct ExecOptions {
 impl Action {
     /// A force pull stamped now.
     pub fn force_pull(kind: WorkloadKind, namespace: &str, name: &str, containers: Vec<String>) -> Action {
+        Self::force_pull_at(kind, namespace, name, containers, jiff::Timestamp::now())
+    }
+
+    /// A force pull stamped `at`: the game plan shows it at the state's clock, so the line does not change
+    /// between two frames of one second.
+    pub fn force_pull_at(
+        kind: WorkloadKind,
+        namespace: &str,
+        name: &str,
+        containers: Vec<String>,
+        at: jiff::Timestamp,
+    ) -> Action {
         Action::ForcePull {
             kind,
             namespace: namespace.to_string(),
             name: name.to_string(),
             containers,
-            restarted_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            restarted_at: at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod msg;
 pub mod object_pane;
 pub mod palette;
+pub mod plan_pane;
 pub mod related;
 pub mod rows;
 pub mod state;

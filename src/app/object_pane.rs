@@ -128,9 +128,14 @@ pub fn on_done(
     None
 }
 
+/// Rows of text the pane shows: the list's rows less its command line, the blank under it and its border.
+fn text_rows(state: &State) -> usize {
+    state.page_size().saturating_sub(3).max(1)
+}
+
 /// A key in the pane.
 pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
-    let page = state.page_size();
+    let page = text_rows(state);
     let Some(pane) = state.object_pane.as_mut() else { return };
     if let Some(Reveal::Choosing { keys, selected }) = &mut pane.reveal {
         match command {
@@ -147,7 +152,8 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
         return;
     }
     if let Some(scroll) = super::actions::scrolled(pane.scroll, command, pane.lines.len(), page) {
-        pane.scroll = scroll;
+        // Never past the last page: the last line stays at the bottom, as a pager stops.
+        pane.scroll = scroll.min(pane.lines.len().saturating_sub(page));
         return;
     }
     match command {

@@ -331,7 +331,7 @@ impl State {
     /// Rows visible in the list area.
     pub fn page_size(&self) -> usize {
         let notice = u16::from(self.notice().is_some());
-        let plan = if self.show_plan { 3 + super::actions::selected_actions(self).len() as u16 } else { 0 };
+        let plan = super::plan_pane::height(self, self.height.saturating_sub(CHROME_LINES - 1 + notice));
         self.height.saturating_sub(CHROME_LINES + notice + plan).max(1) as usize
     }
 

@@ -133,7 +133,12 @@ fn plan_lines(
         };
         let head = format!(" {mark} {}/{} {}{result}", i + 1, pane.stages.len(), view.stage.kind.title());
         lines.push(Line::styled(cut(&head, width), style));
-        lines.push(Line::styled(cut(&format!("     $ {}", view.stage.command), width), theme.command()));
+        // The whole command, wrapped as a shell reads it, so a long `docker build` is read to its end.
+        let room = width.saturating_sub(7);
+        for (n, part) in crate::action::wrap::wrap_command(&view.stage.command, room, 4).into_iter().enumerate() {
+            let lead = if n == 0 { "     $ " } else { "       " };
+            lines.push(Line::styled(cut(&format!("{lead}{part}"), width), theme.command()));
+        }
         if let Some(why) = &view.stage.blocked {
             lines.push(Line::styled(cut(&format!("     blocked: {why}"), width), theme.error()));
         }

@@ -54,7 +54,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         body.height -= 1;
     }
     let full_body = body;
-    let plan_height = plan::height(state).min(body.height / 2);
+    let plan_height = crate::app::plan_pane::height(state, body.height);
     if plan_height > 0 {
         let pane = Rect { y: body.y + body.height - plan_height, height: plan_height, ..body };
         body.height -= plan_height;

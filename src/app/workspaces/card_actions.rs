@@ -93,7 +93,7 @@ pub fn card_actions(state: &State) -> Option<Vec<(&'static str, Action)>> {
         out.push(("a", Action::AnnotateCommit { kind, namespace: namespace.clone(), name: name.clone(), commit }));
     }
     let containers = card.images.iter().map(|(c, _)| c.clone()).collect();
-    out.push(("P", Action::force_pull(kind, &namespace, &name, containers)));
+    out.push(("P", Action::force_pull_at(kind, &namespace, &name, containers, state.now)));
     Some(out)
 }
 

@@ -3,6 +3,10 @@
 use serde_json::Value;
 
 use crate::analysis::secret_mask::{self, LAST_APPLIED};
+use outline::{outline, title_case};
+
+mod items;
+mod outline;
 
 /// The object as YAML, without managedFields and the last-applied copy (which no person reads), Secret values
 /// masked.
@@ -159,82 +163,6 @@ fn describe_secret(object: &Value) -> Vec<String> {
     out
 }
 
-/// Fields whose keys are user data (label names, config keys): shown as `key=value`, never re-cased.
-const DATA_MAPS: &[&str] = &["labels", "matchLabels", "annotations", "nodeSelector", "selector", "data", "stringData"];
-
-fn outline(value: &Value, depth: usize, out: &mut Vec<String>) {
-    let pad = "  ".repeat(depth);
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                if let (true, Some(entries)) = (DATA_MAPS.contains(&k.as_str()), v.as_object())
-                    && entries.values().all(|e| !e.is_object() && !e.is_array())
-                {
-                    let pairs: Vec<String> = entries.iter().map(|(ek, ev)| format!("{ek}={}", scalar(ev))).collect();
-                    let shown = if pairs.is_empty() { "<none>".to_string() } else { pairs.join(", ") };
-                    out.push(format!("{pad}{}: {shown}", title_case(k)));
-                    continue;
-                }
-                match v {
-                    Value::Object(_) | Value::Array(_) if !is_empty(v) => {
-                        out.push(format!("{pad}{}:", title_case(k)));
-                        outline(v, depth + 1, out);
-                    }
-                    _ => out.push(format!("{pad}{}: {}", title_case(k), scalar(v))),
-                }
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                match item {
-                    Value::Object(_) | Value::Array(_) => {
-                        out.push(format!("{pad}-"));
-                        outline(item, depth + 1, out);
-                    }
-                    _ => out.push(format!("{pad}- {}", scalar(item))),
-                }
-            }
-        }
-        other => out.push(format!("{pad}{}", scalar(other))),
-    }
-}
-
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "<none>".into(),
-        Value::Object(m) if m.is_empty() => "<none>".into(),
-        Value::Array(a) if a.is_empty() => "<none>".into(),
-        other => other.to_string(),
-    }
-}
-
-/// `containerPort` → `Container Port`, as kubectl describe titles fields.
-fn title_case(key: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for (i, c) in key.chars().enumerate() {
-        if i == 0 {
-            out.extend(c.to_uppercase());
-        } else if c.is_uppercase() && prev_lower {
-            out.push(' ');
-            out.push(c);
-        } else {
-            out.push(c);
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,15 +180,59 @@ mod tests {
         let obj = json!({
             "kind": "Pod",
             "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web", "tier": "front"}},
-            "spec": {"containers": [{"name": "web", "containerPort": 8080}], "nodeName": "node-a"},
+            "spec": {"containers": [{"name": "web", "ports": [{"containerPort": 8080}]}], "nodeName": "node-a"},
         });
         let text = describe_lines(&obj).join("\n");
         assert!(text.contains("Name:             web-1"), "{text}");
         assert!(text.contains("Labels:           app=web\n                  tier=front"), "{text}");
-        assert!(text.contains("    Container Port: 8080"), "{text}");
-        assert!(text.contains("  Node Name: node-a"), "{text}");
+        assert!(text.contains("  Containers:\n    web:\n      Ports:\n        8080/TCP"), "{text}");
+        assert!(text.contains("  Node Name:  node-a"), "{text}");
         let deploy = json!({"metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}});
         let text = describe_lines(&deploy).join("\n");
-        assert!(text.contains("Match Labels: app=web"), "label names keep their case: {text}");
+        assert!(text.contains("Match Labels:  app=web"), "label names keep their case: {text}");
+    }
+
+    /// Every object a real control plane served, and every manifest the fixtures were made from: each list
+    /// item reads as something, never as a bare `-`.
+    #[test]
+    fn no_line_of_any_fixture_object_is_a_bare_dash() {
+        const LISTS: &[&str] = &[
+            include_str!("../../../tests/fixtures/real-1.19/pods-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/deployments-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/replicasets-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/services-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/endpoints-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/endpointslices-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/nodes-list.json"),
+            include_str!("../../../tests/fixtures/real-1.19/events-core-v1.json"),
+        ];
+        let manifests = include_str!("../../../tests/fixtures/real-1.19/acme-scenario-manifests.yaml");
+        let mut objects: Vec<Value> = serde_yaml::Deserializer::from_str(manifests)
+            .map(|doc| serde::Deserialize::deserialize(doc).expect("the manifests parse"))
+            .collect();
+        for list in LISTS {
+            let list: Value = serde_json::from_str(list).expect("a fixture list parses");
+            objects.extend(list["items"].as_array().expect("items").iter().cloned());
+        }
+        assert!(objects.len() > 30, "{} objects", objects.len());
+        for object in &objects {
+            let lines = describe_lines(object);
+            let bare = lines.iter().position(|l| matches!(l.trim(), "-" | "- " | ":"));
+            assert!(bare.is_none(), "{}:\n{}", object["metadata"]["name"], lines.join("\n"));
+        }
+        // The real pod reads as kubectl prints it.
+        let pods: Value = serde_json::from_str(LISTS[0]).expect("pods");
+        let text = describe_lines(&pods["items"][0]).join("\n");
+        for expected in [
+            "    billing:\n      Image:",
+            "      Ports:\n        8080/TCP (http)",
+            "      Volume Mounts:\n        /var/run/secrets/kubernetes.io/serviceaccount from default-token-wcx6v (ro)",
+            "  Tolerations:\n    node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
+            "    Type              Status\n    ----              ------\n    Initialized       True",
+            "  Pod IPs:\n    10.244.1.13",
+            "  QoS Class:",
+        ] {
+            assert!(text.contains(expected), "{expected:?} in\n{text}");
+        }
     }
 }
