@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
+use super::cut::end as cut;
 use super::pane::pane_block;
 use super::theme::Theme;
 use super::timeline::wrap;
@@ -78,22 +79,6 @@ fn result(entry: &TranscriptEntry, theme: &Theme) -> (&'static str, Style) {
 
 fn ago(entry: &TranscriptEntry, state: &State) -> String {
     format!("{} ago", human_age(entry.at, state.now))
-}
-
-/// `text` cut to `width` columns, with `…` when cut.
-fn cut(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.width() + 2 > width {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
 }
 
 fn list_lines(

@@ -6,20 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
+use super::cut::end as cut;
 use super::theme::Theme;
 use crate::analysis::Health;
 use crate::app::workspaces::build::{BuildPane, Phase, StageStatus};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
-
-fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
 
 fn elapsed(pane: &BuildPane, now: jiff::Timestamp) -> Option<String> {
     let started = pane.started?;

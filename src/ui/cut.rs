@@ -1,5 +1,5 @@
-//! Cutting names to a column: in the middle, since the end of a generated name (`-5676797f77-x2k4p`) is what
-//! tells two replicas apart.
+//! Cutting text to a column. Names are cut in the middle, since the end of a generated name
+//! (`-5676797f77-x2k4p`) is what tells two replicas apart; other text at its end, or between words.
 
 /// `text` in at most `width` characters: whole when it fits, else its start, `…` and its end.
 pub fn middle(text: &str, width: usize) -> String {
@@ -14,6 +14,28 @@ pub fn middle(text: &str, width: usize) -> String {
     let head: String = text.chars().take(keep - tail).collect();
     let end: String = text.chars().skip(len - tail).collect();
     if width == 0 { String::new() } else { format!("{head}…{end}") }
+}
+
+/// `text` in at most `width` columns: whole when it fits, else its start and `…`.
+pub fn end(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// `text` in at most `width` characters: whole when it fits, else the words that fit and `…`.

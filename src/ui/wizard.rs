@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
+use super::cut::end as cut;
 use super::theme::Theme;
-use super::wizard_text::{command as command_rows, cut, prose as wrap};
+use super::wizard_text::{command as command_rows, prose as wrap};
 use crate::analysis::Health;
 use crate::analysis::network::{Outcome, Step, StepId, Verdict};
 use crate::app::wizard::{Chooser, ProbeState, Stage, WizardPane, WizardRun};

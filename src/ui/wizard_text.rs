@@ -3,10 +3,13 @@
 //! - prose wraps between words; a word longer than a row (a URL) gets a row of its own, whole, and is cut
 //!   with `…` only when it is longer than the pane;
 //! - a one-line command breaks between its shell words with ` \` at the end of each row, so the rows pasted
-//!   into a shell are the same command; no word is broken;
+//!   into a shell are the same command; only a word wider than a row is broken (`c` copies it whole);
 //! - a multi-line command (a heredoc with a NetworkPolicy) is a preformatted block: its own lines, their
 //!   indentation kept, exactly the text `c` copies.
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
+
+use super::cut::end as cut;
+use crate::action::wrap::wrap_command;
 
 /// Word-wrapped to `width` columns: the first row starts with `first`, the others with `rest`.
 pub fn prose(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
@@ -35,36 +38,15 @@ pub fn prose(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
 }
 
 /// `$ command`, laid out to `width` columns under `indent`: a heredoc as its own lines, a one-line command
-/// broken between shell words with ` \` continuations.
+/// broken between shell words with ` \` continuations (as the game plan pane does).
 pub fn command(cmd: &str, width: usize, indent: &str) -> Vec<String> {
     if cmd.contains('\n') {
         return preformatted(cmd, width, indent);
     }
-    let words = shell_words(cmd);
-    let cont = format!("{indent}    ");
-    let mut rows = Vec::new();
-    let mut row = format!("{indent}$ ");
-    let mut empty = true;
-    for (i, word) in words.iter().enumerate() {
-        let last = i + 1 == words.len();
-        // Room for ` \` unless this is the last word.
-        let tail = if last { 0 } else { 2 };
-        if empty || row.width() + 1 + word.width() + tail <= width {
-            if !empty {
-                row.push(' ');
-            }
-            let room = width.saturating_sub(row.width() + tail);
-            row.push_str(&cut(word, room));
-            empty = false;
-            continue;
-        }
-        row.push_str(" \\");
-        rows.push(std::mem::replace(&mut row, cont.clone()));
-        let room = width.saturating_sub(row.width() + tail);
-        row.push_str(&cut(word, room));
-    }
-    rows.push(row);
-    rows
+    wrap_command(&format!("$ {cmd}"), width.saturating_sub(indent.width()), 4)
+        .into_iter()
+        .map(|row| format!("{indent}{row}"))
+        .collect()
 }
 
 /// The command's lines as they are, the first after `$ `, the others under it; a line wider than the pane is
@@ -78,53 +60,6 @@ fn preformatted(cmd: &str, width: usize, indent: &str) -> Vec<String> {
             format!("{prefix}{}", cut(line, room))
         })
         .collect()
-}
-
-/// The words of a shell command as written (quotes kept), split at the spaces outside quotes.
-fn shell_words(cmd: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let (mut single, mut double, mut escaped) = (false, false, false);
-    for c in cmd.chars() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' && !single {
-            escaped = true;
-        } else if c == '\'' && !double {
-            single = !single;
-        } else if c == '"' && !single {
-            double = !double;
-        } else if c == ' ' && !single && !double {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-            continue;
-        }
-        word.push(c);
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
-}
-
-/// `text` cut to `width` columns, with `…` when something was cut.
-pub fn cut(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
 }
 
 #[cfg(test)]
@@ -155,21 +90,19 @@ mod tests {
         assert_eq!(
             rows,
             [
-                "   $ kubectl --context sim-admin -n shop patch service payments-api -p \\",
-                r#"       '{"spec":{"selector":{"app":"payments-api","tier":null}}}'"#,
+                "   $ kubectl --context sim-admin -n shop patch service payments-api \\",
+                r#"       -p '{"spec":{"selector":{"app":"payments-api","tier":null}}}'"#,
             ]
         );
-        // The rows, continuations joined as a shell joins them, are the command.
+        // A flag stays with its value; the rows, continuations joined as a shell joins them, are the command.
         let joined = rows.iter().map(|r| r.trim().trim_start_matches("$ ").trim_end_matches(" \\")).collect::<Vec<_>>();
         assert_eq!(joined.join(" "), cmd);
-        // A quoted word with spaces stays one word.
-        assert_eq!(
-            shell_words("get pods -l 'app=web,tier in (a,b)'"),
-            ["get", "pods", "-l", "'app=web,tier in (a,b)'"]
-        );
-        // A single word longer than the row is cut, never broken.
+        // A single word longer than the row is broken where the row ends, without ` \` (it is one word).
         let rows = command("curl http://a-very-long-service-name.namespace.svc.cluster.local:8080/", 30, "");
-        assert_eq!(rows, ["$ curl \\", "    http://a-very-long-servic…"]);
+        assert_eq!(
+            rows,
+            ["$ curl \\", "    http://a-very-long-service", "    -name.namespace.svc.cluste", "    r.local:8080/"]
+        );
     }
 
     #[test]

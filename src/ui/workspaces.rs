@@ -6,6 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
+use super::cut::end as cut;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::workspaces::{AppCard, Form, MatchRow, Screen};
@@ -75,16 +76,6 @@ fn frame_block(title: String, theme: &Theme) -> Block<'static> {
 
 fn pad(text: &str, width: usize) -> String {
     format!("{text:<width$}")
-}
-
-/// `text` cut to `width` characters, with `…` when cut.
-fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// One line summing up a workspace's filters.
