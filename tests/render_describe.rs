@@ -119,3 +119,23 @@ fn describe_pod_pane_80x24() {
     }
     insta::assert_snapshot!("describe_pod_80x24", text(&draw(&mut state, 80, 24)));
 }
+
+/// A kubectl line wider than the pane (a CRD's qualified kind at 64 columns) wraps between shell words, and
+/// `G` still ends on the describe text's last line.
+#[test]
+fn a_long_kubectl_line_wraps_and_the_last_page_still_ends_on_the_last_line() {
+    let mut state = State::new(kind_acme("admin"), Scope::Namespace("acme".into()), now());
+    update(&mut state, Msg::Resize(64, 20));
+    let target = ObjectRef::new("cert-manager.io/v1", "Certificate", "certificates", Some("acme"), "storefront-tls");
+    let mut effects = Vec::new();
+    object_pane::open(&mut state, PaneKind::Describe, target, &mut effects);
+    let Some(Effect::Run { command, .. }) = effects.into_iter().next() else { panic!("a read") };
+    let result = Ok(Outcome::Described { object: certificate(), events: Ok(Vec::new()) });
+    update(&mut state, Msg::Done { command, dry_run: false, result });
+    update(&mut state, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('G'))));
+    let screen = text(&draw(&mut state, 64, 20));
+    let last = describe_with_events(&certificate(), &Ok(Vec::new()), now()).last().cloned().expect("a last line");
+    assert!(screen.contains(last.trim_end()), "G shows the last line {last:?}:\n{screen}");
+    assert!(screen.contains(" \\"), "the command wraps:\n{screen}");
+    insta::assert_snapshot!("describe_certificate_wrapped_command_64x20", screen);
+}

@@ -4,6 +4,7 @@ use super::describe::{describe_with_events, yaml_lines};
 use super::keymap::Command;
 use super::msg::Effect;
 use super::state::State;
+use crate::action::wrap::wrap_command;
 use crate::action::{Action, ActionError, ObjectRef, Outcome, Plan};
 use crate::analysis::secret_mask::{self, Unmasked};
 
@@ -128,9 +129,16 @@ pub fn on_done(
     None
 }
 
-/// Rows of text the pane shows: the list's rows less its command line, the blank under it and its border.
+/// Rows of text the pane shows: the list's rows less its command rows, the blank under them and its border.
 fn text_rows(state: &State) -> usize {
-    state.page_size().saturating_sub(3).max(1)
+    let command = state.object_pane.as_ref().map_or(1, |pane| command_rows(&pane.plan.command, state.width).len());
+    state.page_size().saturating_sub(2 + command).max(1)
+}
+
+/// The pane's kubectl line as shown: `$ kubectl …` wrapped between shell words to the pane's inner width, so
+/// the whole command can be read (`c` copies it as one line).
+pub fn command_rows(command: &str, width: u16) -> Vec<String> {
+    wrap_command(&format!("$ {command}"), usize::from(width.saturating_sub(2)).max(20), 4)
 }
 
 /// A key in the pane.

@@ -10,12 +10,14 @@ use super::pane::pane_block;
 use super::theme::Theme;
 use super::yaml;
 use crate::app::logs::find_all;
-use crate::app::object_pane::{ObjectPane, PaneKind, Reveal};
+use crate::app::object_pane::{ObjectPane, PaneKind, Reveal, command_rows};
 
 pub fn render(frame: &mut Frame, area: Rect, pane: &ObjectPane, theme: &Theme) {
     frame.render_widget(Clear, area);
+    let command = Style::default().fg(theme.command_fg);
     let mut lines: Vec<Line> =
-        vec![Line::styled(format!("$ {}", pane.plan.command), Style::default().fg(theme.command_fg)), Line::raw("")];
+        command_rows(&pane.plan.command, area.width).into_iter().map(|row| Line::styled(row, command)).collect();
+    lines.push(Line::raw(""));
     match &pane.reveal {
         Some(Reveal::Choosing { keys, selected }) => {
             lines.push(Line::styled(
