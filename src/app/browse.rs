@@ -33,7 +33,7 @@ pub fn open_kind(state: &mut State, word: &str, effects: &mut Vec<Effect>) {
         Resolved::Wait => {
             state.kinds.pending = Some(word.to_string());
             ensure_discovery(state, effects);
-            state.flash(format!("Looking up :{word} in what the server serves…"), false);
+            state.flash(looking_up(word), false);
         }
         Resolved::Unknown { closest: Some(name) } => state.flash(
             format!("No kind named {word} on this server. Did you mean :{name}? (:api-resources lists them)"),
@@ -43,6 +43,10 @@ pub fn open_kind(state: &mut State, word: &str, effects: &mut Vec<Effect>) {
             state.flash(format!("No kind named {word} on this server. :api-resources lists the kinds it serves"), true)
         }
     }
+}
+
+fn looking_up(word: &str) -> String {
+    format!("Looking up :{word} in what the server serves…")
 }
 
 /// Open a list of `kind`, remembering the current view for Esc.
@@ -76,6 +80,10 @@ pub fn on_discovered(state: &mut State, result: Result<Vec<Served>, String>, eff
         }
     }
     if let Some(word) = state.kinds.pending.take() {
+        // The lookup is over: its "Looking up" line goes, and what the answer opens or says takes its place.
+        if state.flash.as_ref().is_some_and(|f| f.text == looking_up(&word)) {
+            state.flash = None;
+        }
         open_kind(state, &word, effects);
     }
 }
@@ -204,5 +212,49 @@ pub fn refresh_containers(state: &mut State) {
         let update = WatchUpdate::Page { items: items.clone(), first: true, last: true };
         cache.scopes.remove(&scope);
         cache.apply_with(&scope, update, now, |o, now| super::kind_rows::row(Kind::Container, o, now));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ContextInfo;
+
+    fn certificates() -> Served {
+        let verbs: Vec<String> = ["get", "list", "watch"].iter().map(|s| s.to_string()).collect();
+        let id = resources::intern(
+            "cert-manager.io",
+            "v1",
+            "certificates",
+            "certificate",
+            "Certificate",
+            true,
+            &["cert".into()],
+            &verbs,
+        );
+        Served { kind: Kind::Other(id), resource: id }
+    }
+
+    #[test]
+    fn the_looking_up_line_goes_when_discovery_answers() {
+        let info = ContextInfo { context: "sim-admin".into(), namespace: "shop".into(), ..ContextInfo::default() };
+        let mut state = State::new(info, Scope::Namespace("shop".into()), jiff::Timestamp::UNIX_EPOCH);
+        let mut effects = Vec::new();
+        open_kind(&mut state, "certificates", &mut effects);
+        assert_eq!(
+            state.flash.as_ref().map(|f| f.text.as_str()),
+            Some("Looking up :certificates in what the server serves…")
+        );
+
+        on_discovered(&mut state, Ok(vec![certificates()]), &mut effects);
+        assert_eq!(state.view.kind, certificates().kind, "the list opens");
+        assert!(state.flash.is_none(), "the lookup line is gone: {:?}", state.flash.map(|f| f.text));
+
+        // A word the server does not serve replaces it with the answer.
+        state.kinds = Default::default();
+        open_kind(&mut state, "certificats", &mut effects);
+        on_discovered(&mut state, Ok(vec![certificates()]), &mut effects);
+        let flash = state.flash.map(|f| f.text).unwrap_or_default();
+        assert!(flash.starts_with("No kind named certificats on this server. Did you mean"), "{flash}");
     }
 }
