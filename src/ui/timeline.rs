@@ -11,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::pane::pane_block;
 use super::theme::Theme;
+use crate::action::wrap::wrap_command;
 use crate::analysis::Health;
 use crate::analysis::explain::Severity;
 use crate::app::timeline::TimelinePane;
@@ -131,7 +132,11 @@ fn entry_lines(lines: &mut Vec<Line<'static>>, e: &DocEntry, selected: bool, wid
     if selected {
         push_wrapped(lines, &format!("Next: {}", e.next_step), width, &indent, theme.accent());
         if !e.kubectl.is_empty() {
-            push_wrapped(lines, &format!("$ {}", e.kubectl), width, &indent, theme.command());
+            // Broken between shell words with ` \`, so the rows pasted are the same command.
+            let inner = width.saturating_sub(indent.width()).max(10);
+            for row in wrap_command(&format!("$ {}", e.kubectl), inner, 4) {
+                lines.push(Line::from(vec![Span::raw(indent.clone()), Span::styled(row, theme.command())]));
+            }
         }
         push_wrapped(lines, &format!("Docs: {}", e.docs), width, &indent, theme.muted());
     }
@@ -214,6 +219,28 @@ mod tests {
         assert_eq!(wrap("Docs: https://k8s.io/docs", 12), ["Docs: https:", "//k8s.io/doc", "s"]);
         assert_eq!(split_first_line("aa bb cc", 5), ("aa bb".to_string(), "cc".to_string()));
         assert!(wrap("Rolling out: 2 of 3 new pods ready", 12).iter().all(|l| l.width() <= 12));
+    }
+
+    #[test]
+    fn a_long_kubectl_line_breaks_between_shell_words_with_continuations() {
+        let entry = DocEntry {
+            when: "now".into(),
+            severity: crate::analysis::explain::Severity::Error,
+            recorded: false,
+            fact: "Container checkout waiting: CrashLoopBackOff".into(),
+            meaning: String::new(),
+            next_step: "Read the logs of the previous run.".into(),
+            kubectl: "kubectl logs checkout-6f974dcfdd-494xr -n shop -c checkout --previous --timestamps".into(),
+            docs: "https://kubernetes.io/docs/".into(),
+        };
+        let mut lines = Vec::new();
+        entry_lines(&mut lines, &entry, true, 60, &Theme::default());
+        let rows: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let command: Vec<&str> = rows.iter().map(|r| r.trim()).skip_while(|r| !r.starts_with("$ ")).collect();
+        assert!(command[0].ends_with(" \\"), "{rows:#?}");
+        let joined: Vec<&str> = command[..command.len() - 1].iter().map(|r| r.trim_end_matches(" \\")).collect();
+        assert_eq!(joined.join(" "), format!("$ {}", entry.kubectl), "{rows:#?}");
+        assert!(rows.iter().all(|r| r.width() <= 60), "{rows:#?}");
     }
 
     #[test]
