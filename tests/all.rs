@@ -46,6 +46,7 @@ mod render_plan;
 mod render_timeline;
 mod render_wizard;
 mod render_workspaces;
+mod revisions_api;
 mod secret_values_api;
 mod sim_exec;
 mod sim_server;
