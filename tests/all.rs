@@ -45,6 +45,7 @@ mod render_kinds;
 mod render_plan;
 mod render_timeline;
 mod render_wizard;
+mod render_workload_revisions;
 mod render_workspaces;
 mod revisions_api;
 mod secret_values_api;
