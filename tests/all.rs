@@ -18,6 +18,7 @@ mod e2e_http;
 mod e2e_kind_ops;
 mod e2e_kinds;
 mod e2e_logmask;
+mod e2e_revisions;
 mod e2e_shell;
 mod e2e_shell_mask;
 mod e2e_wizard;

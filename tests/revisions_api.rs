@@ -133,6 +133,16 @@ async fn rolling_back_a_statefulset_sends_the_revision_data_as_a_strategic_merge
     );
     assert_eq!(after[1]["metadata"]["name"], old_name.as_str());
     assert_eq!(sts["status"]["updateRevision"], old_name.as_str());
+
+    // Undoing to the revision it now runs changes nothing, as kubectl says.
+    c.sim.reset_counts();
+    let again = undo(WorkloadKind::StatefulSet, "shop", "redis", Some(3));
+    let Outcome::Changed { summary, .. } = again.execute(&c.session.client, &ExecOptions::default()).await.expect("ok")
+    else {
+        panic!("expected the skipped outcome")
+    };
+    assert!(summary.starts_with("Skipped rollback of statefulset redis in shop"), "{summary}");
+    assert!(mutating(&c.sim).is_empty());
 }
 
 #[tokio::test]

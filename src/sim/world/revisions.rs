@@ -39,6 +39,15 @@ fn template_of(revision: &Value) -> Value {
     template
 }
 
+/// A scenario's hand-written revision with the template defaults a controller-written one carries (its data is
+/// a copy of the stored, defaulted workload template), so undoing to it compares and patches as on a real cluster.
+fn with_defaults(mut revision: Value) -> Value {
+    if let Some(template) = revision.pointer_mut("/data/spec/template") {
+        defaults::pod_template(template);
+    }
+    revision
+}
+
 fn number(revision: &Value) -> i64 {
     json::i64_at(revision, &["revision"]).unwrap_or(0)
 }
@@ -70,6 +79,11 @@ fn current_of(workload: &Value, revision: &Value) -> Current {
 pub(crate) fn ensure(world: &mut ObjectSet, workload: &Value, created: Timestamp) -> Current {
     let ns = json::namespace(workload).to_string();
     let owned = common::owned_keys(world, "apps", KIND, &ns, workload);
+    for key in &owned {
+        if let Some(revision) = world.get_key(key).cloned() {
+            world.put_if_changed(with_defaults(revision));
+        }
+    }
     let newest = owned.iter().filter_map(|k| world.get_key(k)).map(number).max().unwrap_or(0);
     let current = match find(world, workload) {
         Some(found) => {
