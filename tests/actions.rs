@@ -308,7 +308,12 @@ async fn rollback_restores_the_previous_template() {
     );
     c.sim.reset_counts();
 
-    let action = Action::Rollback { namespace: "acme".into(), name: "frontend".into(), to_revision: None };
+    let action = Action::Rollback {
+        kind: WorkloadKind::Deployment,
+        namespace: "acme".into(),
+        name: "frontend".into(),
+        to_revision: None,
+    };
     insta::assert_snapshot!("rollback_previous", shown(&action.plan(&ctx("acme"))));
     let outcome = action.execute(&c.session.client, &opts()).await.expect("rolls back");
 
@@ -340,14 +345,24 @@ async fn rollback_restores_the_previous_template() {
 #[tokio::test]
 async fn rollback_to_a_missing_revision_is_not_found() {
     let c = acme("admin").await;
-    let action = Action::Rollback { namespace: "acme".into(), name: "frontend".into(), to_revision: Some(7) };
+    let action = Action::Rollback {
+        kind: WorkloadKind::Deployment,
+        namespace: "acme".into(),
+        name: "frontend".into(),
+        to_revision: Some(7),
+    };
     insta::assert_snapshot!("rollback_to_revision", shown(&action.plan(&ctx("acme"))));
     let err = action.execute(&c.session.client, &opts()).await.expect_err("no revision 7");
     assert_eq!(
         err.to_string(),
         "deployment frontend in acme has no revision 7 in its history (revisions kept: 1). Nothing was changed."
     );
-    let previous = Action::Rollback { namespace: "acme".into(), name: "frontend".into(), to_revision: None };
+    let previous = Action::Rollback {
+        kind: WorkloadKind::Deployment,
+        namespace: "acme".into(),
+        name: "frontend".into(),
+        to_revision: None,
+    };
     let err = previous.execute(&c.session.client, &opts()).await.expect_err("no history");
     assert!(matches!(&err, ActionError::NotFound(m) if m.contains("no previous revision")), "{err:?}");
     assert!(mutating(&c.sim).is_empty());
@@ -473,7 +488,12 @@ fn every_mutating_action(pod: &str) -> Vec<Action> {
         },
         Action::RolloutRestart { kind: WorkloadKind::Deployment, namespace: "acme".into(), name: "frontend".into() },
         set_frontend_image("ghcr.io/acme/frontend:9"),
-        Action::Rollback { namespace: "acme".into(), name: "frontend".into(), to_revision: None },
+        Action::Rollback {
+            kind: WorkloadKind::Deployment,
+            namespace: "acme".into(),
+            name: "frontend".into(),
+            to_revision: None,
+        },
         Action::DeletePod { namespace: "acme".into(), name: pod.into(), grace_period: Some(0), controller: None },
     ]
 }

@@ -247,6 +247,19 @@ async fn explain_sts_and_ds_give_their_verdict_rollout_and_documented_json() {
     assert!(text.starts_with("statefulset shop/redis: Healthy: 1/1 ready\n"), "{text}");
     assert!(text.contains("Rollout: RollingUpdate, revision redis-"), "{text}");
     assert!(explain_cmd::workload_markdown(&redis).contains("## Timeline"));
+    // Its ControllerRevisions, as the Deployment's ReplicaSets: the demo's older 6.0.8 and the running 6.0.9.
+    let revisions: Vec<(i64, bool, &str, i32)> =
+        redis.app.revisions.iter().map(|r| (r.revision, r.current, r.images[0].as_str(), r.pods)).collect();
+    assert_eq!(revisions, [(2, true, "redis:6.0.9", 1), (1, false, "redis:6.0.8", 0)]);
+    assert_eq!(redis.app.pods[0].revision, Some(2));
+    assert!(text.contains("\nRevisions:\n- Revision 2 (current): redis-"), "{text}");
+    assert!(
+        text.contains(
+            "14d old, 1/1 pods healthy, redis:6.0.9\n- Revision 1: redis-5f9c8b7d6, 14d old, no pods, redis:6.0.8\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  redis-0 (revision 2): Healthy"), "{text}");
 
     let proxy = explain_cmd::workload_report(&session, WorkloadKind::DaemonSet, "kube-system", "kube-proxy", None)
         .await
@@ -262,6 +275,7 @@ async fn explain_sts_and_ds_give_their_verdict_rollout_and_documented_json() {
     let doc = explain_cmd::document(&session, "shop", &Target::StatefulSet("redis".into()), None).await.expect("doc");
     assert_eq!(doc.subject, "statefulset shop/redis");
     assert!(doc.summary.iter().any(|l| l.starts_with("Rollout: RollingUpdate")), "{:?}", doc.summary);
+    assert!(doc.summary.iter().any(|l| l.starts_with("Revision 1: redis-5f9c8b7d6")), "{:?}", doc.summary);
 
     let err = explain_cmd::workload_report(&session, WorkloadKind::DaemonSet, "shop", "nope", None).await.err();
     assert_eq!(err.expect("missing").to_string(), "there is no daemonset nope in namespace shop");
@@ -274,4 +288,22 @@ async fn explain_sts_and_ds_give_their_verdict_rollout_and_documented_json() {
         assert_eq!(explain_cmd::parse_target(t).expect(t), want);
     }
     assert!(explain_cmd::parse_target("job/x").expect_err("no").to_string().contains("sts/NAME or ds/NAME"));
+}
+
+#[tokio::test]
+async fn a_timeline_without_access_to_revisions_still_shows_and_says_why() {
+    use mosaic::action::WorkloadKind;
+    let scenario = crate::revisions_api::with_statefulset_access(&["get", "list"]);
+    let sim = SimServer::start(scenario, SimOptions::default()).await.expect("sim starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = connect_as(&sim, "dev", "shop", dir.path()).await;
+    let redis =
+        explain_cmd::workload_report(&session, WorkloadKind::StatefulSet, "shop", "redis", None).await.expect("report");
+    assert_eq!(redis.app.verdict.headline, "Healthy: 1/1 ready");
+    assert!(redis.app.revisions.is_empty());
+    let why = redis.app.revisions_unread.as_deref().expect("says why");
+    assert!(why.starts_with("Revisions could not be read: "), "{why}");
+    assert!(why.ends_with("(kubectl auth can-i list controllerrevisions.apps -n shop)"), "{why}");
+    check(&schema(), "WorkloadReport", &serde_json::to_value(&redis).expect("json"), "sts/redis as dev");
+    assert!(explain_cmd::workload_text(&redis).contains(&format!("\nRevisions:\n- {why}\n")));
 }

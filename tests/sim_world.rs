@@ -174,6 +174,7 @@ fn parse_typed(obj: &Value) {
         "ReplicaSet" => check::<apps::v1::ReplicaSet>(&obj),
         "StatefulSet" => check::<apps::v1::StatefulSet>(&obj),
         "DaemonSet" => check::<apps::v1::DaemonSet>(&obj),
+        "ControllerRevision" => check::<apps::v1::ControllerRevision>(&obj),
         "Job" => check::<batch::v1::Job>(&obj),
         "CronJob" => check::<batch::v1::CronJob>(&obj),
         "EndpointSlice" => check::<discovery::v1::EndpointSlice>(&obj),

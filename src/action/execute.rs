@@ -85,8 +85,11 @@ impl Action {
                     after,
                 ))
             }
-            Action::Rollback { namespace, name, to_revision } => {
+            Action::Rollback { kind: WorkloadKind::Deployment, namespace, name, to_revision } => {
                 rollback::run(client, opts, namespace, name, *to_revision).await
+            }
+            Action::Rollback { kind, namespace, name, to_revision } => {
+                super::rollback_revisions::run(client, opts, *kind, namespace, name, *to_revision).await
             }
             Action::AnnotateCommit { kind, namespace, name, commit } => {
                 super::commit::annotate(client, opts, *kind, namespace, name, commit).await

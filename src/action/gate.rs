@@ -56,7 +56,13 @@ pub(crate) fn plan_ctx(session: &Session) -> PlanCtx {
 /// Permissions beyond the plan's main one that `execute` cannot do without.
 fn also_needed(action: &Action) -> Vec<AccessQuery> {
     match action {
-        Action::Rollback { namespace, .. } => vec![AccessQuery::new("list", "apps", "replicasets", Some(namespace))],
+        // The revisions to pick from: a Deployment's ReplicaSets, the others' ControllerRevisions.
+        Action::Rollback { kind: super::WorkloadKind::Deployment, namespace, .. } => {
+            vec![AccessQuery::new("list", "apps", "replicasets", Some(namespace))]
+        }
+        Action::Rollback { namespace, .. } => {
+            vec![AccessQuery::new("list", "apps", "controllerrevisions", Some(namespace))]
+        }
         // A Service is forwarded to one of its ready pods, found by reading it and listing them.
         Action::PortForward { namespace, target: super::ForwardTarget::Service(_), .. } => vec![
             AccessQuery::new("get", "", "services", Some(namespace)),

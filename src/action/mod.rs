@@ -15,6 +15,7 @@ mod ops;
 mod plan;
 pub mod probe;
 mod rollback;
+mod rollback_revisions;
 pub mod rollout;
 mod targets;
 pub mod wrap;
@@ -86,10 +87,11 @@ pub enum Action {
     RolloutRestart { kind: WorkloadKind, namespace: String, name: String },
     /// `kubectl set image`: a strategic-merge patch of one container's image.
     SetImage { kind: WorkloadKind, namespace: String, name: String, container: String, image: String },
-    /// `kubectl rollout undo`: puts back the pod template of an older ReplicaSet of a Deployment.
+    /// `kubectl rollout undo`: puts back the pod template of an older revision: a Deployment's ReplicaSet, or a
+    /// StatefulSet's or DaemonSet's ControllerRevision.
     Rollback {
+        kind: WorkloadKind,
         namespace: String,
-        /// The Deployment.
         name: String,
         /// `None` is the previous revision.
         to_revision: Option<i64>,

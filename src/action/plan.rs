@@ -41,8 +41,8 @@ impl Action {
                 true,
                 workload_patch(*kind, namespace),
             ),
-            Action::Rollback { namespace, name, to_revision } => {
-                let mut verb = vec!["rollout".to_string(), "undo".into(), format!("deployment/{name}")];
+            Action::Rollback { kind, namespace, name, to_revision } => {
+                let mut verb = vec!["rollout".to_string(), "undo".into(), format!("{}/{name}", kind.noun())];
                 let target = match to_revision {
                     Some(revision) => {
                         verb.push(format!("--to-revision={revision}"));
@@ -52,12 +52,12 @@ impl Action {
                 };
                 Plan::new(
                     kubectl(ctx, namespace, verb),
-                    format!("Roll deployment {name} in {namespace} back to {target}"),
+                    format!("Roll {} {name} in {namespace} back to {target}", kind.noun()),
                     Danger::Caution(format!(
                         "it starts a rollout: every pod is replaced with the template of {target}"
                     )),
                     true,
-                    workload_patch(WorkloadKind::Deployment, namespace),
+                    workload_patch(*kind, namespace),
                 )
             }
             Action::AnnotateCommit { kind, namespace, name, commit } => Plan::new(

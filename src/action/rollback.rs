@@ -114,7 +114,11 @@ fn pick<'a>(owned: &'a [Value], to_revision: i64, what: &str) -> Result<(i64, &'
 }
 
 fn known_revisions(owned: &[Value]) -> String {
-    let mut revisions: Vec<i64> = owned.iter().filter_map(revision_of).collect();
+    kept_words(owned.iter().filter_map(revision_of).collect())
+}
+
+/// `revisions kept: 1, 2, 3`, or that there is no history.
+pub(super) fn kept_words(mut revisions: Vec<i64>) -> String {
     revisions.sort_unstable();
     match revisions.as_slice() {
         [] => "it has no rollout history".into(),

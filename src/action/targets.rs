@@ -189,7 +189,7 @@ impl super::Action {
             | A::SetImage { kind, namespace, name, .. }
             | A::AnnotateCommit { kind, namespace, name, .. }
             | A::ForcePull { kind, namespace, name, .. } => ActionTarget::new(namespace, kind.noun(), name),
-            A::Rollback { namespace, name, .. } => ActionTarget::new(namespace, "deployment", name),
+            A::Rollback { kind, namespace, name, .. } => ActionTarget::new(namespace, kind.noun(), name),
             A::DeletePod { namespace, name, .. } => ActionTarget::new(namespace, "pod", name),
             A::Edit { target, .. } | A::Delete { target } => {
                 ActionTarget::new(target.namespace.as_deref()?, &target.kind.to_lowercase(), &target.name)

@@ -43,7 +43,10 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
             if let Some((container, image)) = state.selected_deployment().as_ref().and_then(first_image) {
                 out.push(("i", set_image(&ns, &name, &container, &image)));
             }
-            out.push(("u", Action::Rollback { namespace: ns, name, to_revision: None }));
+            out.push((
+                "u",
+                Action::Rollback { kind: WorkloadKind::Deployment, namespace: ns, name, to_revision: None },
+            ));
         }
         Kind::Pod => {
             out.extend(super::logs::selected_action(state).map(|logs| ("l", logs)));
@@ -155,7 +158,7 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
                 hint: "Revision number (its ReplicaSets' deployment.kubernetes.io/revision; see y for the current one)"
                     .into(),
                 input: String::new(),
-                purpose: PromptPurpose::Rollback { namespace: ns, name },
+                purpose: PromptPurpose::Rollback { kind: WorkloadKind::Deployment, namespace: ns, name },
             });
         }
         Command::Restart | Command::Rollback | Command::DeletePod | Command::KillPod => {
@@ -238,9 +241,9 @@ pub fn on_prompt_submit(state: &mut State, effects: &mut Vec<Effect>) {
                 return;
             }
         },
-        PromptPurpose::Rollback { namespace, name } => match input.parse::<i64>() {
+        PromptPurpose::Rollback { kind, namespace, name } => match input.parse::<i64>() {
             Ok(n) if n > 0 => {
-                Action::Rollback { namespace: namespace.clone(), name: name.clone(), to_revision: Some(n) }
+                Action::Rollback { kind: *kind, namespace: namespace.clone(), name: name.clone(), to_revision: Some(n) }
             }
             _ => {
                 state.flash(format!("{input:?} is not a revision: type a number such as 2"), true);

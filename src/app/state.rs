@@ -86,6 +86,7 @@ pub enum PromptPurpose {
         name: String,
     },
     Rollback {
+        kind: crate::action::WorkloadKind,
         namespace: String,
         name: String,
     },

@@ -112,6 +112,8 @@ pub fn from_deploy(r: &DeployReport) -> Document {
     }
 }
 
+const MAX_REVISION_LINES: usize = 5;
+
 pub fn from_workload(r: &WorkloadReport) -> Document {
     let app = &r.app;
     let v = &app.verdict;
@@ -122,6 +124,8 @@ pub fn from_workload(r: &WorkloadReport) -> Document {
         ),
         super::workload::rollout_line(app),
     ];
+    // The revisions a rollback can go to; the oldest of a long history are left to `mosaic explain`.
+    summary.extend(super::workload::revision_lines(r).into_iter().take(MAX_REVISION_LINES));
     let failing = app.pods.iter().filter(|p| p.failing).count();
     if failing > 0 {
         summary.push(format!("{failing} of {} pods failing", app.pods.len()));

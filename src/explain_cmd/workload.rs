@@ -1,6 +1,6 @@
 //! `mosaic explain sts/NAME` and `mosaic explain ds/NAME`: a StatefulSet's or DaemonSet's verdict, its rollout
 //! (revisions, partition, strategy), its pods with their own verdicts, and its timeline.
-use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{recorded, timeline_markdown, timeline_text};
 use crate::action::WorkloadKind;
+use crate::analysis::age::human_age;
 use crate::analysis::explain::{PodEvent, WorkloadTimeline, daemonset_timeline, statefulset_timeline};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
@@ -20,6 +21,9 @@ pub struct WorkloadReport {
     pub name: String,
     #[serde(flatten)]
     pub app: WorkloadTimeline,
+    /// When it was read: revision ages count from it.
+    #[serde(skip)]
+    pub at: jiff::Timestamp,
 }
 
 impl WorkloadReport {
@@ -76,11 +80,25 @@ pub async fn workload_report(
     let kept = recorded(store, &session.target.context, namespace, &live, vec![name.to_string()]).await;
     let mut app_events: Vec<PodEvent> = live.iter().map(PodEvent::from_core).collect();
     app_events.extend(kept);
-    let app = match &object {
-        Object::StatefulSet(sts) => statefulset_timeline(sts, &diagnosed, &app_events, now),
-        Object::DaemonSet(ds) => daemonset_timeline(ds, &diagnosed, &app_events, now),
+    let (mut app, selector) = match &object {
+        Object::StatefulSet(sts) => {
+            (statefulset_timeline(sts, &diagnosed, &app_events, now), sts.spec.as_ref().map(|s| &s.selector))
+        }
+        Object::DaemonSet(ds) => {
+            (daemonset_timeline(ds, &diagnosed, &app_events, now), ds.spec.as_ref().map(|s| &s.selector))
+        }
     };
-    Ok(WorkloadReport { kind: noun, namespace: namespace.into(), name: name.into(), app })
+    // A user who may not read the revisions still gets the timeline, told why they are missing.
+    let selector = selector.and_then(|s| serde_json::to_value(s).ok());
+    let params = ListParams::default().labels(&crate::analysis::selector::selector_string(selector.as_ref()));
+    match Api::<ControllerRevision>::namespaced(client, namespace).list(&params).await {
+        Ok(list) => app.add_revisions(kind.kind(), name, &list.items, &diagnosed),
+        Err(e) => app.mark_revisions_unread(format!(
+            "Revisions could not be read: {} (kubectl auth can-i list controllerrevisions.apps -n {namespace})",
+            Failure::from_kube(&e).summary()
+        )),
+    }
+    Ok(WorkloadReport { kind: noun, namespace: namespace.into(), name: name.into(), app, at: now })
 }
 
 /// `Rollout: RollingUpdate, revision web-7f8b9c6d4 (from web-6c9d7b8d5f), partition 2`.
@@ -102,6 +120,31 @@ pub(crate) fn rollout_line(app: &WorkloadTimeline) -> String {
     line
 }
 
+/// `Revision 2 (current): redis-5f9c8b7d6, 14d old, 1/1 pods healthy, redis:6.0.9`, newest first; or why
+/// there are none.
+pub(crate) fn revision_lines(r: &WorkloadReport) -> Vec<String> {
+    if let Some(why) = &r.app.revisions_unread {
+        return vec![why.clone()];
+    }
+    r.app
+        .revisions
+        .iter()
+        .map(|rev| {
+            let current = if rev.current { " (current)" } else { "" };
+            let age = rev.created.map(|t| format!(", {} old", human_age(t, r.at))).unwrap_or_default();
+            let pods = match rev.pods {
+                0 => "no pods".to_string(),
+                n => format!("{}/{n} pods healthy", rev.healthy),
+            };
+            format!("Revision {}{current}: {}{age}, {pods}, {}", rev.revision, rev.name, rev.images.join(", "))
+        })
+        .collect()
+}
+
+fn revision_word(r: Option<i64>) -> String {
+    r.map(|r| format!(" (revision {r})")).unwrap_or_default()
+}
+
 pub fn text(r: &WorkloadReport) -> String {
     let app = &r.app;
     let v = &app.verdict;
@@ -117,12 +160,19 @@ pub fn text(r: &WorkloadReport) -> String {
         app.available,
         rollout_line(app)
     ));
+    let revisions = revision_lines(r);
+    if !revisions.is_empty() {
+        out.push_str("\nRevisions:\n");
+    }
+    for line in revisions {
+        out.push_str(&format!("- {line}\n"));
+    }
     if !app.pods.is_empty() {
         out.push_str("\nPods:\n");
     }
     for p in &app.pods {
         let flag = if p.failing { "!" } else { " " };
-        out.push_str(&format!("{flag} {}: {}\n", p.name, p.headline));
+        out.push_str(&format!("{flag} {}{}: {}\n", p.name, revision_word(p.revision), p.headline));
     }
     out.push_str(&timeline_text(&app.timeline));
     out
@@ -143,10 +193,14 @@ pub fn markdown(r: &WorkloadReport) -> String {
         app.available,
         rollout_line(app)
     ));
+    out.push_str("\n## Revisions\n\n");
+    for line in revision_lines(r) {
+        out.push_str(&format!("- {line}\n"));
+    }
     out.push_str("\n## Pods\n\n");
     for p in &app.pods {
         let mark = if p.failing { "**failing**: " } else { "" };
-        out.push_str(&format!("- `{}`: {mark}{}\n", p.name, p.headline));
+        out.push_str(&format!("- `{}`{}: {mark}{}\n", p.name, revision_word(p.revision), p.headline));
     }
     out.push_str(&timeline_markdown(&app.timeline));
     out

@@ -23,7 +23,7 @@ pub use diagnose::{Diagnosis, Finding, Related, Verdict, diagnose};
 pub use event::PodEvent;
 pub use scheduling::{Misfit, SchedulingFailure};
 pub use timeline::{TimelineEntry, TimelineKind, pod_timeline};
-pub use workload::{WorkloadTimeline, daemonset_timeline, statefulset_timeline};
+pub use workload::{WorkloadRevision, WorkloadTimeline, daemonset_timeline, statefulset_timeline};
 
 #[cfg(test)]
 mod fixtures;

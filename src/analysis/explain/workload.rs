@@ -52,6 +52,10 @@ pub struct WorkloadTimeline {
     pub misscheduled: Option<i32>,
     /// Failing pods first, then by ordinal or name.
     pub pods: Vec<AppPod>,
+    /// Its ControllerRevisions, newest first ([`WorkloadTimeline::add_revisions`]).
+    pub revisions: Vec<WorkloadRevision>,
+    /// Why the revisions could not be read, when they could not.
+    pub revisions_unread: Option<String>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -211,6 +215,8 @@ fn build(shape: Shape<'_>, pods: &[(Pod, Diagnosis)], events: &[PodEvent], now: 
         partition: shape.partition,
         misscheduled: shape.misscheduled,
         pods: app_pods.into_iter().map(|(p, _)| p).collect(),
+        revisions: Vec::new(),
+        revisions_unread: None,
         timeline,
     }
 }
@@ -316,5 +322,8 @@ fn verdict(shape: &Shape<'_>, name: &str, worst: Option<&AppPod>, events: &[PodE
     Verdict { severity: Health::Ok, headline: format!("Healthy: {ready}/{desired} ready"), detail: None }
 }
 
+mod revisions;
 #[cfg(test)]
 mod tests;
+
+pub use revisions::WorkloadRevision;

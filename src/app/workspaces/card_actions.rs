@@ -86,9 +86,7 @@ pub fn card_actions(state: &State) -> Option<Vec<(&'static str, Action)>> {
             },
         ));
     }
-    if kind == WorkloadKind::Deployment {
-        out.push(("u", Action::Rollback { namespace: namespace.clone(), name: name.clone(), to_revision: None }));
-    }
+    out.push(("u", Action::Rollback { kind, namespace: namespace.clone(), name: name.clone(), to_revision: None }));
     if let Some(commit) = head_annotation(card) {
         out.push(("a", Action::AnnotateCommit { kind, namespace: namespace.clone(), name: name.clone(), commit }));
     }
@@ -111,10 +109,11 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
                 open_confirm(state, action, effects);
             }
         }
-        Command::Rollback => match find(state, "u") {
-            Some(action) => open_confirm(state, action, effects),
-            None => state.flash(format!("Roll back works on Deployments; {} is a {}", card.name, card.kind), true),
-        },
+        Command::Rollback => {
+            if let Some(action) = find(state, "u") {
+                open_confirm(state, action, effects);
+            }
+        }
         Command::AnnotateCommit => match find(state, "a") {
             Some(action) => open_confirm(state, action, effects),
             None => state.flash(no_commit(&card), true),
@@ -146,16 +145,17 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
             });
         }
         Command::SetImage => state.ws.form = Some(set_image_form(&card)),
-        Command::RollbackTo if kind == WorkloadKind::Deployment => {
-            state.mode = Mode::Prompt(PromptState {
-                title: format!("Roll back deployment {}", card.name),
-                hint: "Revision number (its ReplicaSets' deployment.kubernetes.io/revision)".into(),
-                input: String::new(),
-                purpose: PromptPurpose::Rollback { namespace: card.namespace.clone(), name: card.name.clone() },
-            });
-        }
         Command::RollbackTo => {
-            state.flash(format!("Roll back works on Deployments; {} is a {}", card.name, card.kind), true)
+            let hint = match kind {
+                WorkloadKind::Deployment => "Revision number (its ReplicaSets' deployment.kubernetes.io/revision)",
+                _ => "Revision number (its ControllerRevisions' revision; t lists them)",
+            };
+            state.mode = Mode::Prompt(PromptState {
+                title: format!("Roll back {} {}", kind.noun(), card.name),
+                hint: hint.into(),
+                input: String::new(),
+                purpose: PromptPurpose::Rollback { kind, namespace: card.namespace.clone(), name: card.name.clone() },
+            });
         }
         Command::ForcePull => state.ws.form = Some(force_pull_form(&card)),
         Command::Explain => {

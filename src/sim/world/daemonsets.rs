@@ -6,13 +6,9 @@ use serde_json::{Map, Value, json};
 use super::events::{self, EventSpec, Involved};
 use super::objects::ObjectSet;
 use super::workload_common as common;
-use super::{defaults, ids, json, pods, scheduler};
+use super::{defaults, ids, json, pods, revisions, scheduler};
 
 const REVISION_LABEL: &str = "controller-revision-hash";
-
-fn revision(ds: &Value) -> String {
-    ids::template_hash(json::get(ds, &["spec", "template"]).unwrap_or(&Value::Null))
-}
 
 /// The node a DaemonSet pod is pinned to.
 fn pinned_node(pod: &Value) -> Option<&str> {
@@ -59,8 +55,9 @@ pub(crate) fn run(world: &mut ObjectSet, now: Timestamp) {
         let mut ds = ds.clone();
         defaults::daemon_set(&mut ds);
         world.put_if_changed(ds.clone());
-        let rev = revision(&ds);
         let birth = common::birth_time(&ds, now);
+        // The pods' `controller-revision-hash` is the hash part of the current revision's name.
+        let rev = revisions::ensure(world, &ds, birth).hash;
         let involved = Involved::of(&ds);
         let nodes = eligible_nodes(world, &ds);
         let owned = common::owned_keys(world, "", "Pod", &key.namespace, &ds);

@@ -11,6 +11,7 @@ use super::{json, kube_time, pods};
 const OWNED: &[(&str, &str)] = &[
     ("batch", "Job"),
     ("apps", "ReplicaSet"),
+    ("apps", "ControllerRevision"),
     ("", "Pod"),
     ("discovery.k8s.io", "EndpointSlice"),
     ("", "PersistentVolumeClaim"),

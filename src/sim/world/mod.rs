@@ -19,6 +19,7 @@ mod pod_status;
 mod pods;
 mod quantity;
 mod replicasets;
+mod revisions;
 mod scenario;
 mod scheduler;
 mod selectors;

@@ -9,12 +9,19 @@ use serde_json::{Map, Value, json};
 use super::events::{self, EventSpec, Involved};
 use super::objects::{Key, ObjectSet};
 use super::workload_common as common;
-use super::{defaults, ids, json, kube_time, pods};
+use super::{defaults, ids, json, kube_time, pods, revisions};
 
 const REVISION_LABEL: &str = "controller-revision-hash";
 
-fn revision(sts: &Value) -> String {
-    format!("{}-{}", json::name(sts), ids::template_hash(json::get(sts, &["spec", "template"]).unwrap_or(&Value::Null)))
+/// The pods' `controller-revision-hash`: the full name of the revision of the current template.
+fn revision(world: &ObjectSet, sts: &Value) -> String {
+    revisions::find(world, sts).map(|r| r.name).unwrap_or_else(|| {
+        format!(
+            "{}-{}",
+            json::name(sts),
+            ids::template_hash(json::get(sts, &["spec", "template"]).unwrap_or(&Value::Null))
+        )
+    })
 }
 
 pub(crate) fn run(world: &mut ObjectSet, now: Timestamp) {
@@ -34,7 +41,7 @@ pub(crate) fn run(world: &mut ObjectSet, now: Timestamp) {
 
 fn reconcile_one(world: &mut ObjectSet, key: &Key, sts: &Value, now: Timestamp) {
     let replicas = json::i64_at(sts, &["spec", "replicas"]).unwrap_or(1).max(0);
-    let rev = revision(sts);
+    let rev = revisions::ensure(world, sts, common::birth_time(sts, now)).name;
     let involved = Involved::of(sts);
     let birth = common::birth_time(sts, now);
     let ordered = json::str_at(sts, &["spec", "podManagementPolicy"]) != Some("Parallel");
@@ -157,7 +164,7 @@ pub(crate) fn status(world: &mut ObjectSet) {
             continue;
         };
         let sts = sts.clone();
-        let rev = revision(&sts);
+        let rev = revision(world, &sts);
         let owned = common::owned_keys(world, "", "Pod", &key.namespace, &sts);
         let counts = common::count_pods(world, &owned);
         let current = owned

@@ -2,7 +2,7 @@
 //! `updateStrategy`, `revisionHistoryLimit`, `collisionCount`, `controller-revision-hash` on every pod), with
 //! pods built from the crash-looping fixture pod's status.
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
@@ -229,4 +229,75 @@ fn a_stale_status_is_a_rollout_about_to_start() {
                         "currentRevision": "web-a", "updateRevision": "web-a"});
     let app = statefulset_timeline(&statefulset(2, rolling(), status), &[], &[], now());
     assert!(app.verdict.headline.starts_with("Rolling out: "), "{}", app.verdict.headline);
+}
+
+/// A ControllerRevision of `owner` (kind, name, uid) as a v1.19 control plane writes it.
+fn controller_revision(
+    owner: (&str, &str, &str),
+    name: &str,
+    revision: i64,
+    image: &str,
+    created: &str,
+) -> ControllerRevision {
+    from_json(json!({
+        "kind": "ControllerRevision", "apiVersion": "apps/v1",
+        "metadata": {"name": name, "namespace": "acme", "uid": format!("cr-{name}"), "creationTimestamp": created,
+                     "labels": {"app": owner.1, "controller.kubernetes.io/hash": name.rsplit('-').next()},
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner.0, "name": owner.1, "uid": owner.2,
+                                          "controller": true, "blockOwnerDeletion": true}]},
+        "data": {"spec": {"template": {"$patch": "replace", "metadata": {"labels": {"app": owner.1}},
+                                       "spec": {"containers": [{"name": "c", "image": image}]}}}},
+        "revision": revision
+    }))
+}
+
+#[test]
+fn a_statefulset_lists_its_revisions_newest_first_with_the_pods_on_each() {
+    let status = json!({"observedGeneration": 3, "replicas": 3, "readyReplicas": 2, "currentReplicas": 2,
+                        "updatedReplicas": 1, "currentRevision": "web-6c9d7b8d5f", "updateRevision": "web-7f8b9c6d4",
+                        "collisionCount": 0});
+    let pods = vec![
+        sts_pod("web-0", "web-6c9d7b8d5f", false),
+        sts_pod("web-1", "web-6c9d7b8d5f", false),
+        sts_pod("web-2", "web-7f8b9c6d4", true),
+    ];
+    let owner = ("StatefulSet", "web", "sts-1");
+    let revisions = vec![
+        controller_revision(owner, "web-6c9d7b8d5f", 1, "nginx:1.18", "2026-11-22T03:00:00Z"),
+        controller_revision(owner, "web-7f8b9c6d4", 2, "nginx:1.19", "2026-11-22T03:50:00Z"),
+        controller_revision(("StatefulSet", "other", "sts-2"), "other-1", 5, "x:1", "2026-11-22T03:00:00Z"),
+    ];
+    let mut app = statefulset_timeline(&statefulset(3, rolling(), status), &pods, &[], now());
+    app.add_revisions("StatefulSet", "web", &revisions, &pods);
+    let rows: Vec<(i64, bool, &str, i32, i32)> =
+        app.revisions.iter().map(|r| (r.revision, r.current, r.images[0].as_str(), r.pods, r.healthy)).collect();
+    assert_eq!(rows, [(2, true, "nginx:1.19", 1, 0), (1, false, "nginx:1.18", 2, 2)], "only its own, newest first");
+    assert_eq!(app.revisions[0].created, Some(ts("2026-11-22T03:50:00Z")));
+    let numbered: Vec<(&str, Option<i64>)> = app.pods.iter().map(|p| (p.name.as_str(), p.revision)).collect();
+    assert_eq!(numbered, [("web-2", Some(2)), ("web-0", Some(1)), ("web-1", Some(1))]);
+    let json = serde_json::to_value(&app).expect("json");
+    assert_eq!(json["revisions"][0]["name"], "web-7f8b9c6d4");
+    assert_eq!(json["revisionsUnread"], Value::Null);
+}
+
+#[test]
+fn a_daemonset_matches_its_pods_by_the_hash_part() {
+    let status = json!({"currentNumberScheduled": 1, "numberMisscheduled": 0, "desiredNumberScheduled": 1,
+                        "numberReady": 1, "observedGeneration": 2, "updatedNumberScheduled": 1, "numberAvailable": 1});
+    let pods = vec![ds_pod("node-agent-x2k9p", "5d8f7c6b9", false)];
+    let owner = ("DaemonSet", "node-agent", "ds-1");
+    let revisions = vec![
+        controller_revision(owner, "node-agent-5d8f7c6b9", 3, "agent:2", "2026-11-22T03:00:00Z"),
+        controller_revision(owner, "node-agent-7b9c4d8f6", 2, "agent:1", "2026-11-21T03:00:00Z"),
+    ];
+    let mut app = daemonset_timeline(&daemonset(status), &pods, &[], now());
+    app.add_revisions("DaemonSet", "node-agent", &revisions, &pods);
+    assert_eq!(app.revisions.iter().map(|r| (r.revision, r.pods)).collect::<Vec<_>>(), [(3, 1), (2, 0)]);
+    assert_eq!(app.pods[0].revision, Some(3));
+
+    app.mark_revisions_unread("Revisions could not be read: forbidden".into());
+    assert!(app.revisions.is_empty());
+    let json = serde_json::to_value(&app).expect("json");
+    assert_eq!(json["revisionsUnread"], "Revisions could not be read: forbidden");
+    assert_eq!(json["revisions"], json!([]));
 }
