@@ -37,7 +37,7 @@ impl Action {
                     ["set".into(), "image".into(), format!("{}/{name}", kind.noun()), format!("{container}={image}")],
                 ),
                 format!("Set the image of container {container} of {} {name} in {namespace} to {image}", kind.noun()),
-                Danger::Caution("it starts a rollout: every pod is replaced with the new image".into()),
+                Danger::Caution(rollout_danger(*kind, "with the new image")),
                 true,
                 workload_patch(*kind, namespace),
             ),
@@ -53,9 +53,7 @@ impl Action {
                 Plan::new(
                     kubectl(ctx, namespace, verb),
                     format!("Roll {} {name} in {namespace} back to {target}", kind.noun()),
-                    Danger::Caution(format!(
-                        "it starts a rollout: every pod is replaced with the template of {target}"
-                    )),
+                    Danger::Caution(rollout_danger(*kind, &format!("with the template of {target}"))),
                     true,
                     workload_patch(*kind, namespace),
                 )
@@ -390,6 +388,21 @@ fn scale_danger(replicas: i32, current: Option<i32>) -> Danger {
             Danger::Caution(format!("fewer pods will serve traffic ({} instead of {now})", replicas))
         }
         _ => Danger::Safe,
+    }
+}
+
+/// A change of the pod template, as each controller rolls it out.
+fn rollout_danger(kind: WorkloadKind, with: &str) -> String {
+    match kind {
+        WorkloadKind::Deployment => {
+            format!(
+                "it starts a rollout: every pod is replaced {with}, a few at a time, as its rollout strategy allows"
+            )
+        }
+        WorkloadKind::StatefulSet => {
+            format!("it starts a rollout: every pod is replaced {with}, one at a time, from the highest ordinal down")
+        }
+        WorkloadKind::DaemonSet => format!("it starts a rollout: the pod on every node is replaced {with}"),
     }
 }
 
