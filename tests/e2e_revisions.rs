@@ -55,3 +55,32 @@ fn u_rolls_a_statefulset_back_and_its_timeline_lists_the_revisions() {
     term.text("q");
     term.wait_exit(WAIT).expect("mosaic quits");
 }
+
+/// The `:sts` list offers the same: `u` plans `kubectl rollout undo statefulset/redis`, `U` asks for a
+/// revision, and `r` plans the restart.
+#[test]
+fn the_statefulset_list_restarts_and_rolls_back_too() {
+    let mut term = Term::spawn(&["demo"], &[], 120, 40);
+    term.wait_for("W makes one of namespace shop", WAIT).expect("mosaic is up");
+    term.text(":sts");
+    term.enter();
+    term.wait_for("StatefulSets (shop) [1]", WAIT).expect("the statefulsets");
+    term.text("u");
+    let screen = term.wait_for("rollout undo statefulset/redis", WAIT).expect("the rollback plan");
+    assert!(screen.contents().contains("one at a time, from the highest ordinal down"), "{}", framed(&screen));
+    term.esc();
+    term.wait_gone("rollout undo statefulset/redis", WAIT).expect("cancelled");
+    term.text("U");
+    term.wait_for("Roll back statefulset redis", WAIT).expect("the revision prompt");
+    term.text("1");
+    term.enter();
+    term.wait_for("rollout undo statefulset/redis --to-revision=1", WAIT).expect("the plan names the revision");
+    term.esc();
+    term.wait_gone("--to-revision=1", WAIT).expect("cancelled");
+    term.text("r");
+    term.wait_for("rollout restart statefulset/redis", WAIT).expect("the restart plan");
+    term.esc();
+    term.wait_gone("rollout restart statefulset/redis", WAIT).expect("cancelled");
+    term.text("q");
+    term.wait_exit(WAIT).expect("mosaic quits");
+}

@@ -48,6 +48,11 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
                 Action::Rollback { kind: WorkloadKind::Deployment, namespace: ns, name, to_revision: None },
             ));
         }
+        Kind::StatefulSet | Kind::DaemonSet => {
+            let kind = if kind == Kind::StatefulSet { WorkloadKind::StatefulSet } else { WorkloadKind::DaemonSet };
+            out.push(("r", Action::RolloutRestart { kind, namespace: ns.clone(), name: name.clone() }));
+            out.push(("u", Action::Rollback { kind, namespace: ns, name, to_revision: None }));
+        }
         Kind::Pod => {
             out.extend(super::logs::selected_action(state).map(|logs| ("l", logs)));
             let controller = state.selected_pod().and_then(|p| PodController::from_owners(p.owner_references()));
@@ -153,12 +158,16 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
         Command::AppNext | Command::AppTimeline => super::workspaces::app_view::on_command(state, command, effects),
         Command::RollbackTo => {
             let Some((ns, name)) = state.selected().cloned() else { return true };
+            let (kind, where_) = match state.view.kind {
+                Kind::StatefulSet => (WorkloadKind::StatefulSet, "its ControllerRevisions' revision"),
+                Kind::DaemonSet => (WorkloadKind::DaemonSet, "its ControllerRevisions' revision"),
+                _ => (WorkloadKind::Deployment, "its ReplicaSets' deployment.kubernetes.io/revision"),
+            };
             state.mode = Mode::Prompt(PromptState {
-                title: format!("Roll back deployment {name}"),
-                hint: "Revision number (its ReplicaSets' deployment.kubernetes.io/revision; see y for the current one)"
-                    .into(),
+                title: format!("Roll back {} {name}", kind.noun()),
+                hint: format!("Revision number ({where_}; t lists the revisions)"),
                 input: String::new(),
-                purpose: PromptPurpose::Rollback { kind: WorkloadKind::Deployment, namespace: ns, name },
+                purpose: PromptPurpose::Rollback { kind, namespace: ns, name },
             });
         }
         Command::Restart | Command::Rollback | Command::DeletePod | Command::KillPod => {

@@ -275,6 +275,8 @@ const fn unhinted(binding: Binding) -> Binding {
 }
 
 const DEPLOY: &[Kind] = &[Kind::Deployment];
+/// Workloads that roll out a pod template: restart and roll back work on each.
+const WORKLOADS: &[Kind] = &[Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet];
 const POD: &[Kind] = &[Kind::Pod];
 const POD_OR_SERVICE: &[Kind] = &[Kind::Pod, Kind::Service];
 const SERVICE_OR_DEPLOY: &[Kind] = &[Kind::Service, Kind::Deployment];
@@ -374,15 +376,15 @@ pub const KEYMAP: &[Binding] = &[
     except(act(&["d"], C::Describe, "describe", "Describe the selected object", &[], false), NOT_OBJECTS),
     except(act(&["y"], C::Yaml, "yaml", "Show the selected object's YAML", &[], false), NOT_OBJECTS),
     act(&["s"], C::Scale, "scale", "Scale the selected deployment", DEPLOY, true),
-    act(&["r"], C::Restart, "restart", "Restart every pod of the selected deployment (rollout restart)", DEPLOY, true),
+    act(&["r"], C::Restart, "restart", "Restart every pod of the selected workload (rollout restart)", WORKLOADS, true),
     act(&["i"], C::SetImage, "set-image", "Set the image of a container of the selected deployment", DEPLOY, true),
-    act(&["u"], C::Rollback, "rollback", "Roll the selected deployment back to its previous revision", DEPLOY, true),
+    act(&["u"], C::Rollback, "rollback", "Roll the selected workload back to its previous revision", WORKLOADS, true),
     act(
         &["U"],
         C::RollbackTo,
         "rollback-to",
-        "Roll the selected deployment back to a revision you choose",
-        DEPLOY,
+        "Roll the selected workload back to a revision you choose",
+        WORKLOADS,
         true,
     ),
     act(&["Ctrl-d"], C::DeletePod, "delete", "Delete the selected pod (its grace period)", POD, true),
