@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::action::Danger;
+use crate::action::wrap::wrap_command;
 use crate::app::state::{Check, ConfirmState, DryRun, PromptState};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -28,13 +29,17 @@ fn block<'a>(title: String, theme: &Theme, danger: bool) -> Block<'a> {
 
 pub fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, readonly: bool, theme: &Theme) {
     let dangerous = matches!(c.plan.danger, Danger::Dangerous(_));
+    let inner = (96u16.min(area.width.saturating_sub(2))).saturating_sub(2).max(1) as usize;
     let mut lines = vec![
         Line::styled(c.plan.summary.clone(), Style::default().add_modifier(Modifier::BOLD)),
         Line::raw(""),
         Line::styled("The game plan: the same with kubectl", Style::default().fg(theme.muted)),
-        Line::styled(format!("  {}", c.plan.command), Style::default().fg(theme.command_fg)),
-        Line::raw(""),
     ];
+    // Broken between shell words with ` \`, so the rows pasted are the same command.
+    for row in wrap_command(&c.plan.command, inner.saturating_sub(2).max(20), 4) {
+        lines.push(Line::styled(format!("  {row}"), Style::default().fg(theme.command_fg)));
+    }
+    lines.push(Line::raw(""));
     if !c.notes.is_empty() {
         lines.extend(c.notes.iter().map(|n| Line::raw(n.clone())));
         lines.push(Line::raw(""));
@@ -96,7 +101,6 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, readonly: bool, 
         _ => "c copy   n cancel",
     };
     lines.push(Line::styled(keys, Style::default().fg(theme.key_hint).add_modifier(Modifier::BOLD)));
-    let inner = (96u16.min(area.width.saturating_sub(2))).saturating_sub(2).max(1) as usize;
     let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
     let rect = centered(area, 96, wrapped as u16 + 2);
     frame.render_widget(Clear, rect);
