@@ -36,7 +36,7 @@ pub(crate) async fn run(
     let deployments = namespaced(client, &WorkloadKind::Deployment.api_resource(), namespace);
     let deployment = get(&deployments, name, &what).await?;
 
-    let replica_sets = namespaced(client, &replica_set_resource(), namespace);
+    let replica_sets = namespaced(client, &apps_v1("ReplicaSet", "replicasets"), namespace);
     let params =
         ListParams::default().labels(&crate::analysis::selector::selector_string(deployment.pointer("/spec/selector")));
     let listed = replica_sets
@@ -73,20 +73,22 @@ pub(crate) async fn run(
     Ok(changed(format!("{done} {what} to revision {revision}{}", dry_run_note(opts)), deployment, after))
 }
 
-fn replica_set_resource() -> kube::discovery::ApiResource {
+/// An `apps/v1` kind, for listing what a workload controls (ReplicaSets, ControllerRevisions).
+pub(super) fn apps_v1(kind: &str, plural: &str) -> kube::discovery::ApiResource {
     ObjectRef {
         group: "apps".into(),
         version: "v1".into(),
-        kind: "ReplicaSet".into(),
-        plural: "replicasets".into(),
+        kind: kind.into(),
+        plural: plural.into(),
         namespace: None,
         name: String::new(),
     }
     .api_resource()
 }
 
-fn controlled_by(replica_set: &Value, uid: &str) -> bool {
-    replica_set.pointer("/metadata/ownerReferences").and_then(Value::as_array).into_iter().flatten().any(|owner| {
+/// Whether the object's controller owner reference is the workload with this uid.
+pub(super) fn controlled_by(object: &Value, uid: &str) -> bool {
+    object.pointer("/metadata/ownerReferences").and_then(Value::as_array).into_iter().flatten().any(|owner| {
         owner.get("controller") == Some(&Value::Bool(true)) && owner.get("uid").and_then(Value::as_str) == Some(uid)
     })
 }

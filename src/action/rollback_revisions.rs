@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::error::{ActionError, Step};
 use super::execute::{changed, dry_run_note, get, json_of, namespaced, patch_object};
-use super::targets::{ObjectRef, WorkloadKind};
+use super::rollback::{apps_v1, controlled_by};
+use super::targets::WorkloadKind;
 use super::{ExecOptions, Outcome};
 
 pub(crate) async fn run(
@@ -25,7 +26,7 @@ pub(crate) async fn run(
     let workloads = namespaced(client, &kind.api_resource(), namespace);
     let workload = get(&workloads, name, &what).await?;
 
-    let revisions = namespaced(client, &controller_revision_resource(), namespace);
+    let revisions = namespaced(client, &apps_v1("ControllerRevision", "controllerrevisions"), namespace);
     let params =
         ListParams::default().labels(&crate::analysis::selector::selector_string(workload.pointer("/spec/selector")));
     let listed = revisions
@@ -50,24 +51,6 @@ pub(crate) async fn run(
     let after = patch_object(&workloads, name, opts, &Patch::Strategic(&data), &what).await?;
     let done = if opts.dry_run { "Would roll back" } else { "Rolled back" };
     Ok(changed(format!("{done} {what} to revision {revision}{}", dry_run_note(opts)), workload, after))
-}
-
-fn controller_revision_resource() -> kube::discovery::ApiResource {
-    ObjectRef {
-        group: "apps".into(),
-        version: "v1".into(),
-        kind: "ControllerRevision".into(),
-        plural: "controllerrevisions".into(),
-        namespace: None,
-        name: String::new(),
-    }
-    .api_resource()
-}
-
-fn controlled_by(revision: &Value, uid: &str) -> bool {
-    revision.pointer("/metadata/ownerReferences").and_then(Value::as_array).into_iter().flatten().any(|owner| {
-        owner.get("controller") == Some(&Value::Bool(true)) && owner.get("uid").and_then(Value::as_str) == Some(uid)
-    })
 }
 
 fn number(revision: &Value) -> Option<i64> {

@@ -219,21 +219,7 @@ pub fn refresh_containers(state: &mut State) {
 mod tests {
     use super::*;
     use crate::app::ContextInfo;
-
-    fn certificates() -> Served {
-        let verbs: Vec<String> = ["get", "list", "watch"].iter().map(|s| s.to_string()).collect();
-        let id = resources::intern(
-            "cert-manager.io",
-            "v1",
-            "certificates",
-            "certificate",
-            "Certificate",
-            true,
-            &["cert".into()],
-            &verbs,
-        );
-        Served { kind: Kind::Other(id), resource: id }
-    }
+    use crate::app::kinds::tests::certificates;
 
     #[test]
     fn the_looking_up_line_goes_when_discovery_answers() {

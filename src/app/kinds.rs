@@ -168,14 +168,15 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn found(served: Vec<Served>) -> KindsState {
         KindsState { discovery: Discovery::Found(served), ..Default::default() }
     }
 
-    fn certificates() -> Served {
+    /// certificates.cert-manager.io as discovery finds it.
+    pub(crate) fn certificates() -> Served {
         let verbs: Vec<String> = ["get", "list", "watch"].iter().map(|s| s.to_string()).collect();
         let id = resources::intern(
             "cert-manager.io",

@@ -90,8 +90,8 @@ fn a_healthy_statefulset_counts_its_ordinals() {
     assert!(app.timeline.is_empty());
 }
 
-#[test]
-fn a_statefulset_rollout_held_up_by_a_crashing_ordinal_is_stuck() {
+/// web-2 moved to the update revision and crashes; web-0 and web-1 wait on the current one.
+fn held_up_rollout() -> (Value, Vec<(Pod, Diagnosis)>) {
     let status = json!({"observedGeneration": 3, "replicas": 3, "readyReplicas": 2, "currentReplicas": 2,
                         "updatedReplicas": 1, "currentRevision": "web-6c9d7b8d5f", "updateRevision": "web-7f8b9c6d4",
                         "collisionCount": 0});
@@ -100,6 +100,12 @@ fn a_statefulset_rollout_held_up_by_a_crashing_ordinal_is_stuck() {
         sts_pod("web-1", "web-6c9d7b8d5f", false),
         sts_pod("web-2", "web-7f8b9c6d4", true),
     ];
+    (status, pods)
+}
+
+#[test]
+fn a_statefulset_rollout_held_up_by_a_crashing_ordinal_is_stuck() {
+    let (status, pods) = held_up_rollout();
     let other = pod("other-0", ("StatefulSet", "other", "sts-2"), "other-1", true);
     let mut all = pods.clone();
     all.push(other);
@@ -253,14 +259,7 @@ fn controller_revision(
 
 #[test]
 fn a_statefulset_lists_its_revisions_newest_first_with_the_pods_on_each() {
-    let status = json!({"observedGeneration": 3, "replicas": 3, "readyReplicas": 2, "currentReplicas": 2,
-                        "updatedReplicas": 1, "currentRevision": "web-6c9d7b8d5f", "updateRevision": "web-7f8b9c6d4",
-                        "collisionCount": 0});
-    let pods = vec![
-        sts_pod("web-0", "web-6c9d7b8d5f", false),
-        sts_pod("web-1", "web-6c9d7b8d5f", false),
-        sts_pod("web-2", "web-7f8b9c6d4", true),
-    ];
+    let (status, pods) = held_up_rollout();
     let owner = ("StatefulSet", "web", "sts-1");
     let revisions = vec![
         controller_revision(owner, "web-6c9d7b8d5f", 1, "nginx:1.18", "2026-11-22T03:00:00Z"),
