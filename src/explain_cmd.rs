@@ -14,7 +14,7 @@ use kube::ResourceExt;
 use kube::api::{Api, ListParams, LogParams};
 use serde::Serialize;
 
-use crate::analysis::explain::{Diagnosis, PodEvent, Related, TimelineEntry, diagnose, pod_timeline};
+use crate::analysis::explain::{AppPod, Diagnosis, PodEvent, Related, TimelineEntry, Verdict, diagnose, pod_timeline};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
 
@@ -267,11 +267,7 @@ pub(crate) fn when(entry: &TimelineEntry) -> String {
 }
 
 pub fn text(r: &Report) -> String {
-    let v = &r.diagnosis.verdict;
-    let mut out = format!("pod {}/{}: {}\n", r.namespace, r.pod, v.headline);
-    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
-        out.push_str(&format!("  {detail}\n"));
-    }
+    let mut out = head_text(&format!("pod {}/{}", r.namespace, r.pod), &r.diagnosis.verdict);
     if !r.diagnosis.findings.is_empty() {
         out.push_str("\nFindings:\n");
     }
@@ -299,11 +295,7 @@ pub fn text(r: &Report) -> String {
 }
 
 pub fn markdown(r: &Report) -> String {
-    let v = &r.diagnosis.verdict;
-    let mut out = format!("# pod {}/{}\n\n**{}**\n", r.namespace, r.pod, v.headline);
-    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
-        out.push_str(&format!("\n{detail}\n"));
-    }
+    let mut out = head_markdown(&format!("pod {}/{}", r.namespace, r.pod), &r.diagnosis.verdict);
     for f in &r.diagnosis.findings {
         out.push_str(&format!("\n## {}\n\n", f.headline));
         for e in &f.evidence {
@@ -316,6 +308,47 @@ pub fn markdown(r: &Report) -> String {
         out.push_str(&format!("\nDocs: <{}>\n", f.explanation.docs));
     }
     out.push_str(&timeline_markdown(&r.timeline));
+    out
+}
+
+/// `what: headline` and the verdict's detail under it: the head of every text report.
+pub(crate) fn head_text(what: &str, v: &Verdict) -> String {
+    let mut out = format!("{what}: {}\n", v.headline);
+    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
+        out.push_str(&format!("  {detail}\n"));
+    }
+    out
+}
+
+/// `# what`, the headline in bold and the verdict's detail: the head of every Markdown report.
+pub(crate) fn head_markdown(what: &str, v: &Verdict) -> String {
+    let mut out = format!("# {what}\n\n**{}**\n", v.headline);
+    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
+        out.push_str(&format!("\n{detail}\n"));
+    }
+    out
+}
+
+/// An app report's pods as text, `!` marking a failing one; `revision` says which revision each runs.
+pub(crate) fn pods_text(pods: &[AppPod], revision: impl Fn(Option<i64>) -> String) -> String {
+    let mut out = String::new();
+    if !pods.is_empty() {
+        out.push_str("\nPods:\n");
+    }
+    for p in pods {
+        let flag = if p.failing { "!" } else { " " };
+        out.push_str(&format!("{flag} {}{}: {}\n", p.name, revision(p.revision), p.headline));
+    }
+    out
+}
+
+/// The `## Pods` section of an app's Markdown report.
+pub(crate) fn pods_markdown(pods: &[AppPod], revision: impl Fn(Option<i64>) -> String) -> String {
+    let mut out = String::from("\n## Pods\n\n");
+    for p in pods {
+        let mark = if p.failing { "**failing**: " } else { "" };
+        out.push_str(&format!("- `{}`{}: {mark}{}\n", p.name, revision(p.revision), p.headline));
+    }
     out
 }
 

@@ -6,7 +6,7 @@ use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{recorded, timeline_markdown, timeline_text};
+use super::{head_markdown, head_text, pods_markdown, pods_text, recorded, timeline_markdown, timeline_text};
 use crate::analysis::explain::{AppTimeline, Diagnosis, PodEvent, app_timeline};
 use crate::cluster::{Failure, Session};
 use crate::store::StoreHandle;
@@ -89,11 +89,7 @@ fn revision_word(r: Option<i64>) -> String {
 
 pub fn text(r: &DeployReport) -> String {
     let app = &r.app;
-    let v = &app.verdict;
-    let mut out = format!("deployment {}/{}: {}\n", r.namespace, r.deployment, v.headline);
-    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
-        out.push_str(&format!("  {detail}\n"));
-    }
+    let mut out = head_text(&format!("deployment {}/{}", r.namespace, r.deployment), &app.verdict);
     out.push_str(&format!(
         "\nReplicas: {} desired, {} updated, {} ready, {} available\n",
         app.desired, app.updated, app.ready, app.available
@@ -112,24 +108,14 @@ pub fn text(r: &DeployReport) -> String {
             rev.images.join(", ")
         ));
     }
-    if !app.pods.is_empty() {
-        out.push_str("\nPods:\n");
-    }
-    for p in &app.pods {
-        let flag = if p.failing { "!" } else { " " };
-        out.push_str(&format!("{flag} {} ({}): {}\n", p.name, revision_word(p.revision), p.headline));
-    }
+    out.push_str(&pods_text(&app.pods, |r| format!(" ({})", revision_word(r))));
     out.push_str(&timeline_text(&app.timeline));
     out
 }
 
 pub fn markdown(r: &DeployReport) -> String {
     let app = &r.app;
-    let v = &app.verdict;
-    let mut out = format!("# deployment {}/{}\n\n**{}**\n", r.namespace, r.deployment, v.headline);
-    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
-        out.push_str(&format!("\n{detail}\n"));
-    }
+    let mut out = head_markdown(&format!("deployment {}/{}", r.namespace, r.deployment), &app.verdict);
     out.push_str(&format!(
         "\n{} desired, {} updated, {} ready, {} available\n",
         app.desired, app.updated, app.ready, app.available
@@ -146,11 +132,7 @@ pub fn markdown(r: &DeployReport) -> String {
             rev.images.join(", ")
         ));
     }
-    out.push_str("\n## Pods\n\n");
-    for p in &app.pods {
-        let mark = if p.failing { "**failing**: " } else { "" };
-        out.push_str(&format!("- `{}` ({}): {mark}{}\n", p.name, revision_word(p.revision), p.headline));
-    }
+    out.push_str(&pods_markdown(&app.pods, |r| format!(" ({})", revision_word(r))));
     out.push_str(&timeline_markdown(&app.timeline));
     out
 }

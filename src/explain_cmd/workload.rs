@@ -6,7 +6,7 @@ use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use super::{recorded, timeline_markdown, timeline_text};
+use super::{head_markdown, head_text, pods_markdown, pods_text, recorded, timeline_markdown, timeline_text};
 use crate::action::WorkloadKind;
 use crate::analysis::age::human_age;
 use crate::analysis::explain::{PodEvent, WorkloadTimeline, daemonset_timeline, statefulset_timeline};
@@ -147,11 +147,7 @@ fn revision_word(r: Option<i64>) -> String {
 
 pub fn text(r: &WorkloadReport) -> String {
     let app = &r.app;
-    let v = &app.verdict;
-    let mut out = format!("{} {}/{}: {}\n", r.kind, r.namespace, r.name, v.headline);
-    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
-        out.push_str(&format!("  {detail}\n"));
-    }
+    let mut out = head_text(&format!("{} {}/{}", r.kind, r.namespace, r.name), &app.verdict);
     out.push_str(&format!(
         "\nPods: {} desired, {} updated, {} ready, {} available\n{}\n",
         app.desired,
@@ -167,24 +163,14 @@ pub fn text(r: &WorkloadReport) -> String {
     for line in revisions {
         out.push_str(&format!("- {line}\n"));
     }
-    if !app.pods.is_empty() {
-        out.push_str("\nPods:\n");
-    }
-    for p in &app.pods {
-        let flag = if p.failing { "!" } else { " " };
-        out.push_str(&format!("{flag} {}{}: {}\n", p.name, revision_word(p.revision), p.headline));
-    }
+    out.push_str(&pods_text(&app.pods, revision_word));
     out.push_str(&timeline_text(&app.timeline));
     out
 }
 
 pub fn markdown(r: &WorkloadReport) -> String {
     let app = &r.app;
-    let v = &app.verdict;
-    let mut out = format!("# {} {}/{}\n\n**{}**\n", r.kind, r.namespace, r.name, v.headline);
-    if let Some(detail) = v.detail.as_deref().filter(|d| !d.is_empty()) {
-        out.push_str(&format!("\n{detail}\n"));
-    }
+    let mut out = head_markdown(&format!("{} {}/{}", r.kind, r.namespace, r.name), &app.verdict);
     out.push_str(&format!(
         "\n{} desired, {} updated, {} ready, {} available\n\n{}\n",
         app.desired,
@@ -197,11 +183,7 @@ pub fn markdown(r: &WorkloadReport) -> String {
     for line in revision_lines(r) {
         out.push_str(&format!("- {line}\n"));
     }
-    out.push_str("\n## Pods\n\n");
-    for p in &app.pods {
-        let mark = if p.failing { "**failing**: " } else { "" };
-        out.push_str(&format!("- `{}`{}: {mark}{}\n", p.name, revision_word(p.revision), p.headline));
-    }
+    out.push_str(&pods_markdown(&app.pods, revision_word));
     out.push_str(&timeline_markdown(&app.timeline));
     out
 }

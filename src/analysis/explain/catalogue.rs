@@ -1255,6 +1255,19 @@ pub static CATALOGUE: &[Entry] = &[
         docs: DOCS_REPLICASET,
     },
     Entry {
+        id: "event.successful-create.claim",
+        subject: Subject::Event,
+        reason: "SuccessfulCreate",
+        pattern: Pattern::Contains("create Claim"),
+        severity: Severity::Info,
+        title: "Volume claim created",
+        meaning: "The StatefulSet made this pod's PersistentVolumeClaim from its volumeClaimTemplates; the claim \
+                  and its data stay when the pod, or the StatefulSet, is deleted.",
+        next_step: "Nothing to do; if the pod stays Pending, check that the claim is Bound.",
+        kubectl: "kubectl get pvc -n {ns}",
+        docs: DOCS_PV,
+    },
+    Entry {
         id: "event.successful-create",
         subject: Subject::Event,
         reason: "SuccessfulCreate",

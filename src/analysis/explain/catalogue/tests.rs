@@ -418,6 +418,12 @@ const CASES: &[(Subject, &str, &str, &str)] = &[
     ),
     (Subject::Event, "FailedCreate", "Error creating: Internal error occurred", "event.failed-create"),
     (Subject::Event, "SuccessfulCreate", "Created pod: orders-d88d6dc55-rp9zx", "event.successful-create"),
+    (
+        Subject::Event,
+        "SuccessfulCreate",
+        "create Claim data-redis-0 Pod redis-0 in StatefulSet redis success",
+        "event.successful-create.claim",
+    ),
     (Subject::Event, "SuccessfulDelete", "Deleted pod: orders-d88d6dc55-rp9zx", "event.successful-delete"),
     (Subject::Event, "ScalingReplicaSet", "Scaled up replica set orders-d88d6dc55 to 1", "event.scaling-replica-set"),
     (
