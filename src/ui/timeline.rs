@@ -59,13 +59,18 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &TimelinePane, theme: &Theme)
 }
 
 /// The smallest offset that shows the whole selected entry (its end first, then its start).
-/// Views start at an entry's first line, so no entry shows cut in half at the top. `starts` holds each
+/// Views start at an entry's first line, or inside the summary above the entries, so no entry shows cut in half
+/// at the top. `starts` holds each
 /// entry's first line, then the end of the last one.
 fn scroll_offset(starts: &[usize], selected: usize, height: usize) -> usize {
     let (Some(&start), Some(&end)) = (starts.get(selected), starts.get(selected + 1)) else { return 0 };
     let least = end.saturating_sub(height);
     if least == 0 {
         return 0;
+    }
+    // The summary above the first entry (counts, rollout, revisions) gives up only the lines it must.
+    if starts.first().is_some_and(|&first| least <= first) {
+        return least;
     }
     starts.iter().copied().find(|&s| s >= least).unwrap_or(start).min(start)
 }
@@ -250,5 +255,9 @@ mod tests {
         assert_eq!(scroll_offset(&starts, 3, 10), 12, "6 would cut an entry: start at the next one");
         assert_eq!(scroll_offset(&[0, 3, 6, 9, 12, 16], 4, 10), 6);
         assert_eq!(scroll_offset(&starts, 4, 10), 16, "a tall entry shows from its start");
+        // Six summary lines, then entries: the summary scrolls line by line until the first entry's start.
+        let starts = [6, 11, 19];
+        assert_eq!(scroll_offset(&starts, 1, 18), 1, "one summary line gives way");
+        assert_eq!(scroll_offset(&starts, 1, 12), 11, "past the summary, entries scroll whole");
     }
 }
