@@ -70,6 +70,20 @@ pub fn selected_actions(state: &State) -> Vec<(&'static str, Action)> {
     out
 }
 
+/// The revision prompt of `U`, on a list row or an app card: where the revision numbers come from.
+pub(super) fn rollback_prompt(kind: WorkloadKind, namespace: String, name: String) -> PromptState {
+    let from = match kind {
+        WorkloadKind::Deployment => "its ReplicaSets' deployment.kubernetes.io/revision",
+        _ => "its ControllerRevisions' revision",
+    };
+    PromptState {
+        title: format!("Roll back {} {name}", kind.noun()),
+        hint: format!("Revision number ({from}; t lists the revisions)"),
+        input: String::new(),
+        purpose: PromptPurpose::Rollback { kind, namespace, name },
+    }
+}
+
 fn replicas(d: &Deployment) -> Option<i32> {
     d.spec.as_ref().and_then(|s| s.replicas)
 }
@@ -158,17 +172,12 @@ pub fn on_list_command(state: &mut State, command: Command, effects: &mut Vec<Ef
         Command::AppNext | Command::AppTimeline => super::workspaces::app_view::on_command(state, command, effects),
         Command::RollbackTo => {
             let Some((ns, name)) = state.selected().cloned() else { return true };
-            let (kind, where_) = match state.view.kind {
-                Kind::StatefulSet => (WorkloadKind::StatefulSet, "its ControllerRevisions' revision"),
-                Kind::DaemonSet => (WorkloadKind::DaemonSet, "its ControllerRevisions' revision"),
-                _ => (WorkloadKind::Deployment, "its ReplicaSets' deployment.kubernetes.io/revision"),
+            let kind = match state.view.kind {
+                Kind::StatefulSet => WorkloadKind::StatefulSet,
+                Kind::DaemonSet => WorkloadKind::DaemonSet,
+                _ => WorkloadKind::Deployment,
             };
-            state.mode = Mode::Prompt(PromptState {
-                title: format!("Roll back {} {name}", kind.noun()),
-                hint: format!("Revision number ({where_}; t lists the revisions)"),
-                input: String::new(),
-                purpose: PromptPurpose::Rollback { kind, namespace: ns, name },
-            });
+            state.mode = Mode::Prompt(rollback_prompt(kind, ns, name));
         }
         Command::Restart | Command::Rollback | Command::DeletePod | Command::KillPod => {
             let wanted = match command {

@@ -146,16 +146,8 @@ pub fn on_command(state: &mut State, command: Command, effects: &mut Vec<Effect>
         }
         Command::SetImage => state.ws.form = Some(set_image_form(&card)),
         Command::RollbackTo => {
-            let hint = match kind {
-                WorkloadKind::Deployment => "Revision number (its ReplicaSets' deployment.kubernetes.io/revision)",
-                _ => "Revision number (its ControllerRevisions' revision; t lists them)",
-            };
-            state.mode = Mode::Prompt(PromptState {
-                title: format!("Roll back {} {}", kind.noun(), card.name),
-                hint: hint.into(),
-                input: String::new(),
-                purpose: PromptPurpose::Rollback { kind, namespace: card.namespace.clone(), name: card.name.clone() },
-            });
+            let prompt = crate::app::actions::rollback_prompt(kind, card.namespace.clone(), card.name.clone());
+            state.mode = Mode::Prompt(prompt);
         }
         Command::ForcePull => state.ws.form = Some(force_pull_form(&card)),
         Command::Explain => {
