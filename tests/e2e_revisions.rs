@@ -31,7 +31,9 @@ fn u_rolls_a_statefulset_back_and_its_timeline_lists_the_revisions() {
     term.wait_gone("Why? statefulset redis", WAIT).expect("the timeline closes");
 
     term.text("u");
-    let screen = term.wait_for("rollout undo statefulset/redis", WAIT).expect("the game plan");
+    term.wait_for("rollout undo statefulset/redis", WAIT).expect("the game plan");
+    // `y` runs only once the server has said the user may (before that the confirmation offers c and n).
+    let screen = term.wait_for("You may do this", WAIT).expect("RBAC answered");
     assert!(
         screen.contents().contains("Roll statefulset redis in shop back to the previous revision"),
         "{}",
