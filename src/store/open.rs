@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -104,7 +104,7 @@ fn open_read_write(path: &Path, busy_timeout: Duration) -> Backend {
         drop(conn);
         return open_read_only(path, newer_schema(path, version), busy_timeout);
     }
-    if let Err(e) = enable_wal(&conn).and_then(|()| schema::migrate(&mut conn)) {
+    if let Err(e) = prepare(&mut conn, busy_timeout) {
         let reason = if is_busy(&e) {
             format!(
                 "{} was locked by another process (another mosaic?) while mosaic prepared it; quit the other one and restart mosaic",
@@ -117,6 +117,20 @@ fn open_read_write(path: &Path, busy_timeout: Duration) -> Backend {
         return Backend::ReadOnly { conn, reason };
     }
     Backend::Writable(conn)
+}
+
+/// WAL mode and the migrations. SQLite answers some lock conflicts here with SQLITE_BUSY at once, without
+/// its busy handler (switching the journal mode of a file another mosaic is creating, a read lock that must
+/// become a write lock), so a second mosaic starting at the same moment tries again until the busy timeout
+/// instead of falling back to read-only. A failed attempt rolled back: nothing is half-done.
+fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + busy_timeout;
+    loop {
+        match enable_wal(conn).and_then(|()| schema::migrate(conn)) {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => std::thread::sleep(Duration::from_millis(25)),
+            done => return done,
+        }
+    }
 }
 
 /// Opens without ever writing. A WAL database in a folder we cannot write may lack its shared-memory
